@@ -1,0 +1,54 @@
+"""The Flask application factory: one blueprint per channel, configured from the environment.
+
+``gunicorn 'channels.app:create_app()'`` serves it.  Configuration errors stop start-up with a
+message naming the variable (see :mod:`channels.config`).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify
+
+from channels import health, logs, runtime
+from channels.config import Settings
+from channels.ussd import bp as ussd_bp
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None, rt: runtime.Runtime | None = None) -> Flask:
+    """Build the app; ``rt`` lets tests pass a runtime they built (with short retry delays)."""
+    logs.configure()
+    settings = settings or (rt.settings if rt else Settings.from_env())
+    rt = rt or runtime.build(settings)
+    runtime.install(rt)
+    rt.portal.start_refresh()
+
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=256 * 1024)
+    app.extensions["guichet"] = rt
+    app.register_blueprint(health.bp)
+    app.register_blueprint(ussd_bp)
+    try:
+        from nlu.blueprint import bp as nlu_bp
+    except ImportError:  # the NLU is optional at this stage of the build
+        nlu_bp = None
+    if nlu_bp is not None:
+        app.register_blueprint(nlu_bp)
+
+    @app.errorhandler(404)
+    def not_found(_error):
+        return jsonify(error="not found"), 404
+
+    @app.errorhandler(405)
+    def not_allowed(_error):
+        return jsonify(error="method not allowed"), 405
+
+    @app.errorhandler(413)
+    def too_large(_error):
+        return jsonify(error="request too large"), 413
+
+    log.info("guichet ready", extra={"embedded_store": settings.embedded_store,
+                                     "sandbox_portal": settings.portal_url is None})
+    return app

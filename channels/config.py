@@ -1,0 +1,173 @@
+"""Configuration from the environment, checked once at start-up.
+
+A wrong value stops the service with a message naming the variable, instead of failing later on
+the first citizen who dials.  Every variable is documented in README.md and .env.example.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+import phonenumbers
+
+ROOT = Path(__file__).resolve().parent.parent
+XROAD_ID = re.compile(r"^[^/\s]+/[^/\s]+/[^/\s]+/[^/\s]+$")
+LANGUAGES = ("fr", "en")
+"""Languages offered to citizens, in menu order.  The local-languages work adds fon and yo."""
+
+
+class ConfigError(ValueError):
+    """A configuration variable has a value the service cannot run with."""
+
+    def __init__(self, variable: str, problem: str) -> None:
+        super().__init__(f"{variable}: {problem}")
+        self.variable = variable
+
+
+def _url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -> str | None:
+    value = env.get(name, "").strip()
+    if not value:
+        return None
+    parsed = urlparse(value)
+    if parsed.scheme not in schemes or not (parsed.netloc or parsed.path):
+        raise ConfigError(name, f"expected a {'/'.join(schemes)} URL, got {value!r}")
+    return value.rstrip("/")
+
+
+def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(name, f"expected a whole number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise ConfigError(name, f"expected a number from {low} to {high}, got {value}")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(name, f"expected a number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise ConfigError(name, f"expected a number from {low} to {high}, got {value}")
+    return value
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(name, f"expected true or false, got {raw!r}")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the service reads from its environment."""
+
+    port: int = 8000
+    redis_url: str | None = None
+    database_url: str = f"sqlite:///{ROOT / 'var' / 'guichet.db'}"
+    secret_key: str = "dev-only-secret"
+    portal_url: str | None = None
+    portal_api_key: str | None = None
+    xroad_client: str | None = None
+    xroad_service: str = "BJ/GOV/PORTAL/SERVICES"
+    at_username: str | None = None
+    at_api_key: str | None = None
+    at_sender_id: str | None = None
+    at_api_url: str | None = None
+    whatsapp_api_url: str = "https://graph.facebook.com/v21.0"
+    whatsapp_token: str | None = None
+    whatsapp_phone_number_id: str | None = None
+    whatsapp_app_secret: str | None = None
+    whatsapp_verify_token: str | None = None
+    rasa_url: str | None = None
+    ussd_service_code: str = "*202#"
+    ussd_screen_max: int = 160
+    session_ttl: int = 180
+    resume_window: int = 600
+    default_region: str = "BJ"
+    portal_timeout: float = 0.8
+    sandbox_step_seconds: float = 120.0
+
+    @property
+    def embedded_store(self) -> bool:
+        """True when sessions live in this process (no REDIS_URL): one worker only."""
+        return self.redis_url is None
+
+    @property
+    def sms_configured(self) -> bool:
+        return bool(self.at_username and self.at_api_key)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read and check the environment; raise :class:`ConfigError` naming the bad variable."""
+        env = os.environ if env is None else env
+        database_url = env.get("DATABASE_URL", "").strip() or cls.database_url
+        if not re.match(r"^(sqlite|postgresql|postgres)(\+\w+)?://", database_url):
+            raise ConfigError("DATABASE_URL", f"expected sqlite:// or postgresql://, got {database_url!r}")
+        xroad_client = env.get("XROAD_CLIENT", "").strip() or None
+        if xroad_client and not XROAD_ID.match(xroad_client):
+            raise ConfigError("XROAD_CLIENT", "expected INSTANCE/CLASS/MEMBER/SUBSYSTEM")
+        xroad_service = env.get("XROAD_SERVICE", "").strip() or cls.xroad_service
+        if not XROAD_ID.match(xroad_service):
+            raise ConfigError("XROAD_SERVICE", "expected INSTANCE/CLASS/MEMBER/SUBSYSTEM")
+        portal_url = _url(env, "PORTAL_URL", ("http", "https"))
+        if xroad_client and not portal_url:
+            raise ConfigError("PORTAL_URL", "XROAD_CLIENT is set: PORTAL_URL must name the security server")
+        at_username = env.get("AT_USERNAME", "").strip() or None
+        at_api_key = env.get("AT_API_KEY", "").strip() or None
+        if bool(at_username) != bool(at_api_key):
+            missing = "AT_API_KEY" if at_username else "AT_USERNAME"
+            raise ConfigError(missing, "AT_USERNAME and AT_API_KEY go together")
+        code = env.get("USSD_SERVICE_CODE", "").strip() or cls.ussd_service_code
+        if not re.fullmatch(r"\*\d+(\*\d+)*#", code):
+            raise ConfigError("USSD_SERVICE_CODE", f"expected a code like *202#, got {code!r}")
+        region = env.get("DEFAULT_REGION", "").strip().upper() or cls.default_region
+        if region not in phonenumbers.SUPPORTED_REGIONS:
+            raise ConfigError("DEFAULT_REGION", f"unknown region {region!r}")
+        secret = env.get("SECRET_KEY", "").strip() or cls.secret_key
+        return cls(
+            port=_int(env, "PORT", 8000, 1, 65535),
+            redis_url=_url(env, "REDIS_URL", ("redis", "rediss", "unix")),
+            database_url=database_url,
+            secret_key=secret,
+            portal_url=portal_url,
+            portal_api_key=env.get("PORTAL_API_KEY", "").strip() or None,
+            xroad_client=xroad_client,
+            xroad_service=xroad_service,
+            at_username=at_username,
+            at_api_key=at_api_key,
+            at_sender_id=env.get("AT_SENDER_ID", "").strip() or None,
+            at_api_url=_url(env, "AT_API_URL", ("http", "https")),
+            whatsapp_api_url=_url(env, "WHATSAPP_API_URL", ("http", "https"))
+            or cls.whatsapp_api_url,
+            whatsapp_token=env.get("WHATSAPP_TOKEN", "").strip() or None,
+            whatsapp_phone_number_id=env.get("WHATSAPP_PHONE_NUMBER_ID", "").strip() or None,
+            whatsapp_app_secret=env.get("WHATSAPP_APP_SECRET", "").strip() or None,
+            whatsapp_verify_token=env.get("WHATSAPP_VERIFY_TOKEN", "").strip() or None,
+            rasa_url=_url(env, "RASA_URL", ("http", "https")),
+            ussd_service_code=code,
+            ussd_screen_max=_int(env, "USSD_SCREEN_MAX", 160, 100, 182),
+            session_ttl=_int(env, "SESSION_TTL", 180, 30, 3600),
+            resume_window=_int(env, "RESUME_WINDOW", 600, 0, 86400),
+            default_region=region,
+            portal_timeout=_float(env, "PORTAL_TIMEOUT", 0.8, 0.05, 30.0),
+            sandbox_step_seconds=_float(env, "SANDBOX_STEP_SECONDS", 120.0, 0.01, 86400.0),
+        )

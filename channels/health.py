@@ -1,0 +1,29 @@
+"""Liveness, readiness and metrics endpoints for load balancers and Prometheus."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, jsonify
+
+from channels import metrics
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/healthz")
+def healthz():
+    return jsonify(status="ok")
+
+
+@bp.get("/readyz")
+def readyz():
+    """Ready when the session store and the portal answer; 503 names what is missing."""
+    rt = current_app.extensions["guichet"]
+    checks = {"store": rt.store.ping(), "portal": rt.portal.ping(), "database": rt.messages.ping()}
+    ready = all(checks.values())
+    return jsonify(status="ready" if ready else "not ready", checks=checks), 200 if ready else 503
+
+
+@bp.get("/metrics")
+def prometheus() -> Response:
+    body, content_type = metrics.exposition()
+    return Response(body, mimetype=content_type.split(";")[0], content_type=content_type)

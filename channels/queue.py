@@ -1,0 +1,103 @@
+"""Background work: RQ on Redis when ``REDIS_URL`` is set, a thread pool otherwise.
+
+Both run the same task functions (``channels.tasks``) with the same retry schedule, and tell a
+task whether this is its last try (:func:`final_attempt`) so it can warn the citizen instead of
+failing silently.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Protocol
+
+from redis import Redis
+from rq import Queue, Retry, get_current_job
+
+from channels.sms.outbound import TransientSendError
+from dialogs.workflows import RetryLater
+
+log = logging.getLogger(__name__)
+RETRYABLE = (RetryLater, TransientSendError)
+DEFAULT_DELAYS = (5.0, 20.0, 60.0, 180.0, 300.0)
+"""Seconds between tries: about ten minutes in all, within an SMS-reader's patience."""
+_last_try: contextvars.ContextVar[bool | None] = contextvars.ContextVar("last_try", default=None)
+
+
+def final_attempt() -> bool:
+    """True when the running task will not be retried if it fails."""
+    flag = _last_try.get()
+    if flag is not None:
+        return flag
+    job = get_current_job()
+    return job is None or not job.retries_left
+
+
+class TaskQueue(Protocol):
+    def enqueue(self, func: Callable[..., object], **kwargs: object) -> None: ...
+
+
+class ThreadQueue:
+    """Embedded mode: tasks run on a small thread pool in this process, retried with delays."""
+
+    def __init__(self, workers: int = 4, delays: Sequence[float] = DEFAULT_DELAYS) -> None:
+        self.delays = tuple(delays)
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="guichet-task")
+        self._pending = 0
+        self._idle = threading.Condition()
+
+    def enqueue(self, func: Callable[..., object], **kwargs: object) -> None:
+        with self._idle:
+            self._pending += 1
+        self._pool.submit(self._run, func, kwargs)
+
+    def _run(self, func: Callable[..., object], kwargs: dict) -> None:
+        try:
+            for attempt in range(len(self.delays) + 1):
+                final = attempt == len(self.delays)
+                token = _last_try.set(final)
+                try:
+                    func(**kwargs)
+                    return
+                except RETRYABLE as exc:
+                    if final:
+                        log.error("task gave up", extra={"task": func.__name__, "error": str(exc)})
+                        return
+                    time.sleep(self.delays[attempt])
+                except Exception:
+                    log.exception("task failed", extra={"task": func.__name__})
+                    return
+                finally:
+                    _last_try.reset(token)
+        finally:
+            with self._idle:
+                self._pending -= 1
+                self._idle.notify_all()
+
+    def drain(self, timeout: float = 10.0) -> bool:
+        """Wait until no task is pending (tests and graceful shutdown)."""
+        deadline = time.monotonic() + timeout
+        with self._idle:
+            while self._pending:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._idle.wait(left)
+        return True
+
+
+class RQQueue:
+    """Tasks go to Redis and run in ``rq worker`` processes (``make worker``)."""
+
+    def __init__(self, redis_url: str, *, name: str = "guichet",
+                 delays: Sequence[float] = DEFAULT_DELAYS) -> None:
+        self.queue = Queue(name, connection=Redis.from_url(redis_url, socket_timeout=1.0))
+        self.retry = Retry(max=len(delays), interval=[int(max(1, d)) for d in delays])
+
+    def enqueue(self, func: Callable[..., object], **kwargs: object) -> None:
+        self.queue.enqueue(func, kwargs=kwargs, retry=self.retry, failure_ttl=7 * 24 * 3600,
+                           result_ttl=3600)

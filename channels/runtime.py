@@ -1,0 +1,114 @@
+"""The composition root: builds the store, portal client, queue, SMS sender and dialog manager.
+
+The web app and the RQ workers build the same :class:`Runtime` from the same environment, so a
+task run by a worker sees the same portal and message log as the hop that queued it.  With no
+``PORTAL_URL`` the sandbox portal is served in-process on a loopback port, on a SQLite file so
+that separate worker processes share its requests.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from channels.config import ROOT, Settings
+from channels.queue import DEFAULT_DELAYS, RQQueue, TaskQueue, ThreadQueue
+from channels.sms.messages import MessageLog, engine_for
+from channels.sms.outbound import AfricasTalkingTransport, OutboxTransport, SmsSender
+from channels.tasks import QueuedEffects
+from dialogs.manager import DialogManager
+from dialogs.store import MemoryStore, RedisStore, Store
+from integrations.portal import PortalClient
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    store: Store
+    portal: PortalClient
+    messages: MessageLog
+    sms: SmsSender
+    queue: TaskQueue
+    manager: DialogManager
+    closers: list = field(default_factory=list)
+
+    def close(self) -> None:
+        for close in reversed(self.closers):
+            try:
+                close()
+            except Exception:  # closing is best effort
+                log.exception("error while closing the runtime")
+
+
+def _sandbox_url(settings: Settings, closers: list) -> str:
+    """Serve the sandbox portal in this process and return its base URL."""
+    from integrations.portal.sandbox import create_sandbox_app, serve_in_thread
+
+    db_path = os.environ.get("SANDBOX_DB") or str(ROOT / "var" / "sandbox-portal.db")
+    os.makedirs(os.path.dirname(os.path.abspath(db_path)), exist_ok=True)
+    app = create_sandbox_app(db_path=db_path, api_key=settings.portal_api_key,
+                             step_seconds=settings.sandbox_step_seconds)
+    url, server = serve_in_thread(app)
+    closers.append(server.shutdown)
+    log.info("sandbox portal served in-process", extra={"url": url})
+    return url
+
+
+def build(settings: Settings, *, retry_delays: Sequence[float] = DEFAULT_DELAYS) -> Runtime:
+    closers: list = []
+    store: Store = RedisStore(settings.redis_url) if settings.redis_url else MemoryStore()
+    portal_url = settings.portal_url or _sandbox_url(settings, closers)
+    portal = PortalClient(
+        portal_url,
+        api_key=settings.portal_api_key,
+        xroad_client=settings.xroad_client,
+        xroad_service=settings.xroad_service if settings.xroad_client else None,
+        timeout=(min(0.3, settings.portal_timeout), settings.portal_timeout),
+    )
+    closers.append(portal.close)
+    messages = MessageLog(engine_for(settings.database_url))
+    closers.append(messages.engine.dispose)
+    if settings.sms_configured:
+        transport = AfricasTalkingTransport(
+            settings.at_username or "", settings.at_api_key or "",
+            sender_id=settings.at_sender_id, api_url=settings.at_api_url)
+    else:
+        transport = OutboxTransport()
+    sms = SmsSender(messages, transport)
+    queue: TaskQueue
+    if settings.redis_url:
+        queue = RQQueue(settings.redis_url, delays=retry_delays)
+    else:
+        queue = ThreadQueue(delays=retry_delays)
+    manager = DialogManager(
+        store, portal, QueuedEffects(queue),
+        session_ttl=settings.session_ttl, resume_window=settings.resume_window,
+        track_code=settings.ussd_service_code,
+    )
+    return Runtime(settings, store, portal, messages, sms, queue, manager, closers)
+
+
+_current: Runtime | None = None
+_lock = threading.Lock()
+
+
+def install(rt: Runtime | None) -> None:
+    """Make ``rt`` the runtime tasks in this process use (the app factory calls this)."""
+    global _current
+    with _lock:
+        _current = rt
+
+
+def current() -> Runtime:
+    """This process's runtime, built from the environment the first time (RQ workers)."""
+    global _current
+    with _lock:
+        if _current is None:
+            _current = build(Settings.from_env())
+            _current.portal.start_refresh()
+        return _current

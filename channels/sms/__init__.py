@@ -1,0 +1,1 @@
+"""SMS through Africa's Talking: outbound sends now; the inbound channel comes with issue 4."""

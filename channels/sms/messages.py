@@ -1,0 +1,113 @@
+"""The durable record of every outbound message: what was asked, what the provider said.
+
+Kept in SQL (SQLite by default, PostgreSQL when ``DATABASE_URL`` says so) because a message must
+survive a worker restart: the idempotency ``key`` makes a retried job send once, and the row is
+the local outbox the simulator and tests read when no provider is configured.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+metadata = sa.MetaData()
+outbound = sa.Table(
+    "outbound_messages",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("key", sa.String(200), nullable=False, unique=True),
+    sa.Column("channel", sa.String(20), nullable=False),
+    sa.Column("recipient", sa.String(32), nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("lang", sa.String(8), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("provider_id", sa.String(100)),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("error", sa.Text),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+FINAL_SENT = ("sent", "outbox", "submitted", "success", "buffered")
+
+
+@dataclass(frozen=True)
+class Message:
+    id: int
+    key: str
+    channel: str
+    recipient: str
+    body: str
+    lang: str
+    status: str
+    provider_id: str | None
+    attempts: int
+    error: str | None
+
+
+def engine_for(url: str) -> sa.Engine:
+    """An engine for ``url``; a SQLite file's folder is created, and writers wait for locks."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        return sa.create_engine(url, connect_args={"timeout": 15})
+    return sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+
+
+class MessageLog:
+    """Insert, update and read outbound messages."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+        metadata.create_all(engine)
+
+    @staticmethod
+    def _now() -> dt.datetime:
+        return dt.datetime.now(dt.UTC)
+
+    def claim(self, *, key: str, channel: str, recipient: str, body: str, lang: str) -> Message:
+        """Return the message for ``key``, creating it as ``pending`` the first time."""
+        with self.engine.begin() as db:
+            row = db.execute(sa.select(outbound).where(outbound.c.key == key)).first()
+            if row is None:
+                now = self._now()
+                try:
+                    db.execute(outbound.insert().values(
+                        key=key, channel=channel, recipient=recipient, body=body, lang=lang,
+                        status="pending", attempts=0, created_at=now, updated_at=now))
+                except sa.exc.IntegrityError:
+                    pass  # another worker claimed it first: read theirs below
+                row = db.execute(sa.select(outbound).where(outbound.c.key == key)).first()
+        return Message(**{k: row._mapping[k] for k in Message.__dataclass_fields__})
+
+    def update(self, message_id: int, *, status: str, provider_id: str | None = None,
+               error: str | None = None, attempted: bool = True) -> None:
+        values = {"status": status, "error": error, "updated_at": self._now()}
+        if provider_id is not None:
+            values["provider_id"] = provider_id
+        if attempted:
+            values["attempts"] = outbound.c.attempts + 1
+        with self.engine.begin() as db:
+            db.execute(outbound.update().where(outbound.c.id == message_id).values(**values))
+
+    def recent(self, recipient: str | None = None, limit: int = 50) -> list[Message]:
+        """Newest first; the simulator's outbox and the tests read this."""
+        query = sa.select(outbound).order_by(outbound.c.id.desc()).limit(limit)
+        if recipient:
+            query = query.where(outbound.c.recipient == recipient)
+        with self.engine.connect() as db:
+            rows = db.execute(query).all()
+        return [Message(**{k: r._mapping[k] for k in Message.__dataclass_fields__}) for r in rows]
+
+    def ping(self) -> bool:
+        try:
+            with self.engine.connect() as db:
+                db.execute(sa.text("SELECT 1"))
+            return True
+        except sa.exc.SQLAlchemyError:
+            return False

@@ -1,0 +1,48 @@
+"""Task functions run by the queue (RQ workers import them by name).
+
+Each is a thin shell: get this process's runtime, ask whether this is the last try, and call the
+workflow in ``dialogs.workflows`` or the SMS sender.
+"""
+
+from __future__ import annotations
+
+from channels import runtime
+from channels.queue import final_attempt
+from dialogs import workflows
+
+
+def send_sms(*, user: str, text: str, lang: str, key: str) -> str:
+    return runtime.current().sms.send(user, text, lang=lang, key=key)
+
+
+def submit_request(*, user: str, lang: str, slug: str, answers: dict[str, str],
+                   key: str) -> str | None:
+    rt = runtime.current()
+    return workflows.submit_request(
+        rt.portal, rt.sms, rt.store, user=user, lang=lang, slug=slug, answers=answers, key=key,
+        final=final_attempt(), track_code=rt.settings.ussd_service_code,
+    )
+
+
+def send_status(*, user: str, lang: str, reference: str, key: str) -> bool:
+    rt = runtime.current()
+    return workflows.send_status(rt.portal, rt.sms, user=user, lang=lang, reference=reference,
+                                 key=key, final=final_attempt())
+
+
+class QueuedEffects:
+    """The dialog manager's :class:`dialogs.effects.Effects`, backed by the task queue."""
+
+    def __init__(self, queue) -> None:
+        self.queue = queue
+
+    def send_text(self, user: str, text: str, *, lang: str, key: str) -> None:
+        self.queue.enqueue(send_sms, user=user, text=text, lang=lang, key=key)
+
+    def submit(self, *, user: str, lang: str, slug: str, answers: dict[str, str],
+               key: str) -> None:
+        self.queue.enqueue(submit_request, user=user, lang=lang, slug=slug, answers=answers,
+                           key=key)
+
+    def status_later(self, *, user: str, lang: str, reference: str, key: str) -> None:
+        self.queue.enqueue(send_status, user=user, lang=lang, reference=reference, key=key)

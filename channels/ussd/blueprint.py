@@ -1,0 +1,158 @@
+"""Africa's Talking USSD callback: ``POST /ussd`` answers ``CON``/``END`` screens.
+
+The adapter reads only the new input of each hop, maps numbers to the choices it showed, pages
+long replies, and keeps what it needs (previous ``text``, pages, numbering) in the conversation's
+``edge`` so a hop costs one read and one write of the session store.  Whatever happens, the
+gateway gets a 200 ``text/plain`` ``CON``/``END`` body: any other answer kills the session on the
+phone with a network error.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from flask import Blueprint, Response, current_app, request
+
+from channels import metrics
+from channels.ussd.hops import new_input, shortcut
+from channels.ussd.screens import BACK, HOME, MORE, render
+from dialogs.i18n import gettext_for
+from dialogs.model import Conversation, Inbound, Reply
+from dialogs.phones import mask, to_e164
+from dialogs.store import StoreUnavailable
+
+log = logging.getLogger(__name__)
+bp = Blueprint("ussd", __name__)
+MAX_INPUT = 200
+"""Longest input read from one hop: nothing in Guichet needs more, a flood is cut."""
+
+
+def _plain(body: str) -> Response:
+    return Response(body, status=200, mimetype="text/plain")
+
+
+def _apology(lang: str = "fr") -> str:
+    _ = gettext_for(lang)
+    return "END " + _("Service momentanément indisponible. Réessayez dans quelques minutes.")
+
+
+@bp.post("/ussd")
+def callback() -> Response:
+    started = time.perf_counter()
+    form = request.form
+    session_id = (form.get("sessionId") or "").strip()[:128]
+    phone = (form.get("phoneNumber") or "").strip()
+    text = form.get("text") or ""
+    service_code = form.get("serviceCode") or ""
+    rt = current_app.extensions["guichet"]
+    user = to_e164(phone, rt.settings.default_region)
+    try:
+        if not session_id or user is None:
+            log.warning("ussd hop without a session or a valid phone",
+                        extra={"phone": mask(phone)})
+            body = "END " + gettext_for("fr")("Requête invalide.")
+        else:
+            body = _hop(rt, session_id, user, text, service_code)
+    except StoreUnavailable:
+        log.error("ussd hop: session store unavailable")
+        body = _apology()
+    except Exception:
+        log.exception("ussd hop failed")
+        body = _apology()
+    metrics.HOPS.labels("ussd").inc()
+    metrics.HOP_SECONDS.labels("ussd").observe(time.perf_counter() - started)
+    return _plain(body)
+
+
+def _hop(rt, session_id: str, user: str, text: str, service_code: str) -> str:
+    manager = rt.manager
+    conv = manager.load("ussd", session_id, user)
+    edge = conv.edge
+    if conv.is_new:
+        steps = shortcut(service_code, rt.settings.ussd_service_code)
+        steps += [s for s in text.split("*") if s] if text else []
+        if steps and not (conv.state.get("lang") or conv.profile.get("lang")):
+            conv.state["lang"] = manager.default_lang  # a shortcut skips the language screen
+        reply = manager.step(conv, Inbound("ussd", user, session_id, start="home"))
+        body = _show(conv, reply, rt.settings.ussd_screen_max)
+        for step in steps[:6]:
+            if reply.end:
+                break
+            reply, body = _apply(rt, conv, step)
+    elif text == edge.get("text") and edge.get("body"):
+        return edge["body"]  # the gateway repeated a hop: answer it the same way
+    else:
+        reply, body = _apply(rt, conv, new_input(text, edge.get("text")))
+    edge["text"] = text
+    edge["body"] = body
+    manager.save(conv, end=body.startswith("END "))
+    return body
+
+
+def _show(conv: Conversation, reply: Reply, max_len: int, page: int = 0) -> str:
+    screens = render(reply, max_len)
+    page = min(page, len(screens.pages) - 1)
+    conv.edge.update(
+        pages=screens.pages, page=page, numbers=screens.numbers, expects=reply.expects,
+        navigable=reply.navigable, lang=reply.lang, at=conv.state.get("at"),
+    )
+    return ("END " if screens.end else "CON ") + screens.pages[page]
+
+
+def _apply(rt, conv: Conversation, raw: str) -> tuple[Reply | None, str]:
+    """Apply one input typed on the phone; return the new reply (None if only paged) and body."""
+    edge = conv.edge
+    max_len = rt.settings.ussd_screen_max
+    raw = raw.strip()[:MAX_INPUT]
+    page, pages = edge.get("page", 0), edge.get("pages") or [""]
+    if raw == MORE and page + 1 < len(pages):
+        edge["page"] = page + 1
+        return None, "CON " + pages[page + 1]
+    if raw == BACK and page > 0:
+        edge["page"] = page - 1
+        return None, "CON " + pages[page - 1]
+    inbound = Inbound("ussd", conv.user, conv.session, text=raw)
+    if raw in (BACK, HOME) and edge.get("navigable", True):
+        inbound = Inbound("ussd", conv.user, conv.session,
+                          choice="nav:back" if raw == BACK else "nav:home")
+    elif raw in edge.get("numbers", {}):
+        inbound = Inbound("ussd", conv.user, conv.session, choice=edge["numbers"][raw])
+    elif edge.get("expects") != "text":
+        if not raw.isdigit() or len(raw) > 3:
+            return _reshow(conv, max_len)
+    reply = rt.manager.step(conv, inbound)
+    return reply, _show(conv, reply, max_len)
+
+
+def _reshow(conv: Conversation, max_len: int) -> tuple[None, str]:
+    """Junk on a menu (letters, emoji, ``*#``): the same page again with a short reason."""
+    _ = gettext_for(conv.edge.get("lang", "fr"))
+    reason = _("Choix invalide. Tapez un numéro.")
+    lines = conv.edge["pages"][conv.edge.get("page", 0)].split("\n")
+    while lines and len("\n".join([reason] + lines)) > max_len:
+        lines.pop(0)  # drop text the citizen has already read; keep the options
+    return None, "CON " + "\n".join([reason] + lines)
+
+
+@bp.post("/ussd/events")
+def events() -> Response:
+    """End-of-session notification: count how sessions end, and on which screen."""
+    form = request.form
+    status = (form.get("status") or "unknown").strip().lower()[:20]
+    if status not in ("success", "incomplete", "failed"):
+        status = "other"
+    screen = "unknown"
+    session_id = (form.get("sessionId") or "").strip()[:128]
+    user = to_e164(form.get("phoneNumber") or "")
+    rt = current_app.extensions["guichet"]
+    if session_id and user:
+        try:
+            conv = rt.manager.load("ussd", session_id, user)
+            screen = str(conv.edge.get("at") or ("ended" if conv.is_new else "unknown"))
+        except StoreUnavailable:
+            pass
+    metrics.USSD_SESSIONS.labels(status=status, screen=screen).inc()
+    log.info("ussd session ended", extra={"status": status, "screen": screen,
+                                          "hops": form.get("hopsCount")})
+    return Response("OK", status=200, mimetype="text/plain")

@@ -1,0 +1,22 @@
+"""What the dialog manager asks to be done later, outside the hop.
+
+A USSD hop must answer in well under a second, so submissions and SMS sends are never done
+inline: the manager calls this port and tells the citizen an SMS will follow.  The composition
+root supplies an implementation backed by a queue (RQ on Redis, or threads in embedded mode).
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class Effects(Protocol):
+    def send_text(self, user: str, text: str, *, lang: str, key: str) -> None:
+        """Send ``text`` to the citizen by SMS; ``key`` makes a repeated call send once."""
+
+    def submit(self, *, user: str, lang: str, slug: str, answers: dict[str, str],
+               key: str) -> None:
+        """Submit an e-service request to the portal and SMS the reference and payment."""
+
+    def status_later(self, *, user: str, lang: str, reference: str, key: str) -> None:
+        """Fetch a request's status when the portal answers again, and SMS it."""

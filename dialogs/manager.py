@@ -1,0 +1,584 @@
+"""The shared dialog manager: one state machine behind every channel.
+
+Each state has a ``_show_<state>`` method that builds its :class:`Reply` and an ``_on_<state>``
+method that takes the citizen's input.  The conversation (state, stack for "back", language) lives
+in the session store; the profile (language, recent requests) outlives sessions; an unfinished
+e-service form is kept as a draft for a short while so a dropped USSD session can be resumed.
+
+The manager never formats for a channel and never waits on slow work: submissions and SMS go
+through :class:`dialogs.effects.Effects`.  When the portal is slow or down it answers with what
+it has (the cached catalogue) or says what will happen next.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable
+
+from dialogs.effects import Effects
+from dialogs.forms import check
+from dialogs.i18n import LANGUAGE_NAMES, gettext_for, money
+from dialogs.model import Choice, Conversation, Handoff, Inbound, Reply
+from dialogs.references import normalise as normalise_reference
+from dialogs.store import Store
+from dialogs.texts import sheet_lines, short_title, status_lines
+from integrations.portal import PortalClient
+from integrations.portal.errors import PortalError, PortalNotFound, PortalUnavailable
+from integrations.portal.models import FormField, FormSchema, pick
+
+log = logging.getLogger(__name__)
+
+ENTRY_POINTS = ("home", "procedures", "eservices", "track", "my_requests", "agent", "language")
+HOME_CHOICES = ("procedures", "eservices", "track", "my_requests", "agent", "language")
+"""Main-menu order; a USSD shortcut ``*202*N#`` opens entry N of this list."""
+PROFILE_TTL = 400 * 24 * 3600
+MAX_RECENT = 5
+MAX_STACK = 12
+
+
+class DialogManager:
+    """Handles one :class:`Inbound` at a time and returns the next :class:`Reply`."""
+
+    def __init__(
+        self,
+        store: Store,
+        portal: PortalClient,
+        effects: Effects,
+        *,
+        languages: tuple[str, ...] = ("fr", "en"),
+        default_lang: str = "fr",
+        session_ttl: int = 180,
+        resume_window: int = 600,
+        track_code: str = "*202#",
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store = store
+        self.portal = portal
+        self.effects = effects
+        self.languages = languages
+        self.default_lang = default_lang
+        self.session_ttl = session_ttl
+        self.resume_window = resume_window
+        self.track_code = track_code
+        self.clock = clock
+
+    # -- persistence -------------------------------------------------------------------------
+
+    @staticmethod
+    def _keys(channel: str, session: str, user: str) -> tuple[str, str, str]:
+        return (f"gc:s:{channel}:{session}", f"gc:p:{user}", f"gc:d:{user}")
+
+    def load(self, channel: str, session: str, user: str) -> Conversation:
+        """Read the session, profile and draft in one round trip."""
+        state, profile, draft = self.store.get_many(self._keys(channel, session, user))
+        conv = Conversation(channel=channel, session=session, user=user)
+        if state is not None:
+            conv.state = state.get("dialog", {})
+            conv.edge = state.get("edge", {})
+            conv.is_new = False
+        conv.profile = profile or {}
+        conv.draft = draft
+        return conv
+
+    def save(self, conv: Conversation, *, end: bool = False) -> None:
+        """Write back what changed in one round trip; an ended session is deleted."""
+        skey, pkey, dkey = self._keys(conv.channel, conv.session, conv.user)
+        items: dict[str, tuple[dict | None, int | None]] = {
+            skey: (None if end else {"dialog": conv.state, "edge": conv.edge}, self.session_ttl)
+        }
+        if conv.profile_dirty:
+            items[pkey] = (conv.profile, PROFILE_TTL)
+        if conv.draft_dirty:
+            items[dkey] = (conv.draft, self.resume_window or None)
+        self.store.put_many(items)
+
+    def handle(self, inbound: Inbound) -> Reply:
+        """Load, step and save: the whole hop for channels that keep no state of their own."""
+        conv = self.load(inbound.channel, inbound.session, inbound.user)
+        reply = self.step(conv, inbound)
+        self.save(conv, end=reply.end)
+        return reply
+
+    # -- dispatch ----------------------------------------------------------------------------
+
+    def lang(self, conv: Conversation) -> str:
+        return conv.state.get("lang") or conv.profile.get("lang") or self.default_lang
+
+    def step(self, conv: Conversation, inbound: Inbound) -> Reply:
+        """Apply one input to the conversation and return what to show next."""
+        if inbound.locale in self.languages and not conv.state.get("lang"):
+            conv.state["lang"] = inbound.locale
+        if inbound.start is not None or not conv.state.get("at"):
+            return self._start(conv, inbound.start)
+        if inbound.choice == "nav:home":
+            return self._goto(conv, "home", reset=True)
+        if inbound.choice == "nav:back":
+            return self._back(conv)
+        handler = getattr(self, f"_on_{conv.state['at']}", None)
+        if handler is None:  # a state from an older release: start again rather than fail
+            return self._goto(conv, "home", reset=True)
+        return handler(conv, inbound)
+
+    def show(self, conv: Conversation) -> Reply:
+        """The reply for the current state, as it was last shown."""
+        return getattr(self, f"_show_{conv.state['at']}")(conv)
+
+    def _goto(self, conv: Conversation, at: str, data: dict | None = None, *,
+              push: bool = True, reset: bool = False) -> Reply:
+        stack = [] if reset else conv.state.get("stack", [])
+        if push and not reset and conv.state.get("at"):
+            stack = (stack + [[conv.state["at"], conv.state.get("data", {})]])[-MAX_STACK:]
+        conv.state.update(at=at, data=data or {}, stack=stack)
+        return self.show(conv)
+
+    def _back(self, conv: Conversation) -> Reply:
+        if conv.state["at"] == "form" and conv.state["data"].get("i", 0) > 0:
+            conv.state["data"]["i"] -= 1
+            return self.show(conv)
+        stack = conv.state.get("stack", [])
+        if not stack:
+            return self._goto(conv, "home", reset=True)
+        at, data = stack.pop()
+        conv.state.update(at=at, data=data, stack=stack)
+        return self.show(conv)
+
+    def _start(self, conv: Conversation, entry: str | None) -> Reply:
+        conv.state = {"lang": conv.state.get("lang") or conv.profile.get("lang")}
+        if entry in (None, "home"):
+            if not conv.state["lang"] and len(self.languages) > 1:
+                return self._goto(conv, "language", {"first": True}, reset=True)
+            if self._draft(conv):
+                return self._goto(conv, "resume", reset=True)
+        if entry not in ENTRY_POINTS or entry is None:
+            entry = "home"
+        if entry != "home":
+            self._goto(conv, "home", reset=True)
+            return self._goto(conv, entry)
+        return self._goto(conv, "home", reset=True)
+
+    def _draft(self, conv: Conversation) -> dict | None:
+        draft = conv.draft
+        if draft and self.clock() - draft.get("saved_at", 0) <= self.resume_window:
+            return draft
+        return None
+
+    def _t(self, conv: Conversation):
+        return gettext_for(self.lang(conv))
+
+    def _reply(self, conv: Conversation, parts: list[str] | tuple[str, ...], **kw) -> Reply:
+        return Reply(parts=tuple(parts), lang=self.lang(conv), **kw)
+
+    def _unavailable(self, conv: Conversation) -> Reply:
+        _ = self._t(conv)
+        return self._reply(
+            conv,
+            [_("Service momentanément indisponible. Réessayez plus tard ou appelez le 135.")],
+            choices=(Choice("nav:home", _("Menu principal")),),
+        )
+
+    # -- language ----------------------------------------------------------------------------
+
+    def _show_language(self, conv: Conversation) -> Reply:
+        choices = tuple(Choice(f"lang:{code}", LANGUAGE_NAMES.get(code, code))
+                        for code in self.languages)
+        first = conv.state.get("data", {}).get("first")
+        title = "Service Public" if first else self._t(conv)("Choisissez votre langue")
+        return self._reply(conv, [title], choices=choices, navigable=not first)
+
+    def _on_language(self, conv: Conversation, inbound: Inbound) -> Reply:
+        code = (inbound.choice or "").removeprefix("lang:")
+        if code not in self.languages:
+            return self._invalid(conv)
+        conv.state["lang"] = code
+        conv.profile["lang"] = code
+        conv.profile_dirty = True
+        if self._draft(conv):
+            return self._goto(conv, "resume", reset=True)
+        return self._goto(conv, "home", reset=True)
+
+    # -- home --------------------------------------------------------------------------------
+
+    def _show_home(self, conv: Conversation) -> Reply:
+        _ = self._t(conv)
+        labels = {
+            "procedures": _("Démarches et coûts"),
+            "eservices": _("Faire une demande"),
+            "track": _("Suivre une demande"),
+            "my_requests": _("Mes demandes"),
+            "agent": _("Parler à un agent"),
+            "language": _("Langue / Language"),
+        }
+        return self._reply(
+            conv,
+            [_("Service Public du Bénin")],
+            choices=tuple(Choice(key, labels[key]) for key in HOME_CHOICES),
+            navigable=False,
+        )
+
+    def _on_home(self, conv: Conversation, inbound: Inbound) -> Reply:
+        choice = self._choice(conv, inbound)
+        if choice not in HOME_CHOICES:
+            return self._invalid(conv)
+        return self._goto(conv, choice)
+
+    # -- catalogue ---------------------------------------------------------------------------
+
+    def _show_procedures(self, conv: Conversation) -> Reply:
+        _ = self._t(conv)
+        try:
+            categories = self.portal.categories()
+        except PortalError:
+            return self._unavailable(conv)
+        lang = self.lang(conv)
+        return self._reply(
+            conv,
+            [_("Démarches par thème")],
+            choices=tuple(Choice(f"cat:{c.slug}", pick(c.title, lang)[0] or c.slug)
+                          for c in categories),
+        )
+
+    def _on_procedures(self, conv: Conversation, inbound: Inbound) -> Reply:
+        choice = self._choice(conv, inbound)
+        if not choice.startswith("cat:"):
+            return self._invalid(conv)
+        return self._goto(conv, "category", {"slug": choice[4:]})
+
+    def _show_category(self, conv: Conversation) -> Reply:
+        slug = conv.state["data"]["slug"]
+        try:
+            procedures = self.portal.procedures(category=slug)
+            categories = {c.slug: c for c in self.portal.categories()}
+        except PortalError:
+            return self._unavailable(conv)
+        lang = self.lang(conv)
+        title = pick(categories[slug].title, lang)[0] if slug in categories else slug
+        return self._reply(
+            conv,
+            [title or slug],
+            choices=tuple(Choice(f"proc:{p.slug}", short_title(p, lang)) for p in procedures),
+        )
+
+    def _on_category(self, conv: Conversation, inbound: Inbound) -> Reply:
+        choice = self._choice(conv, inbound)
+        if not choice.startswith("proc:"):
+            return self._invalid(conv)
+        return self._goto(conv, "sheet", {"slug": choice[5:]})
+
+    def _show_sheet(self, conv: Conversation) -> Reply:
+        _ = self._t(conv)
+        try:
+            proc = self.portal.procedure(conv.state["data"]["slug"])
+        except PortalNotFound:
+            return self._goto(conv, "home", reset=True)
+        except PortalError:
+            return self._unavailable(conv)
+        choices = [Choice("sms", _("Recevoir par SMS"))]
+        if proc.eservice:
+            choices.append(Choice("apply", _("Faire la demande")))
+        return self._reply(conv, sheet_lines(proc, self.lang(conv)), choices=tuple(choices))
+
+    def _on_sheet(self, conv: Conversation, inbound: Inbound) -> Reply:
+        _ = self._t(conv)
+        choice = self._choice(conv, inbound)
+        slug = conv.state["data"]["slug"]
+        if choice == "sms":
+            try:
+                proc = self.portal.procedure(slug)
+            except PortalError:
+                return self._unavailable(conv)
+            text = "\n".join(sheet_lines(proc, self.lang(conv)))
+            self.effects.send_text(conv.user, text, lang=self.lang(conv),
+                                   key=f"sheet:{conv.session}:{slug}")
+            return self._reply(
+                conv, [_("Vous allez recevoir la fiche par SMS. Merci.")], end=True,
+                expects="nothing",
+            )
+        if choice == "apply":
+            return self._start_form(conv, slug)
+        return self._invalid(conv)
+
+    # -- e-services --------------------------------------------------------------------------
+
+    def _show_eservices(self, conv: Conversation) -> Reply:
+        _ = self._t(conv)
+        try:
+            procedures = [p for p in self.portal.procedures() if p.eservice]
+        except PortalError:
+            return self._unavailable(conv)
+        lang = self.lang(conv)
+        return self._reply(
+            conv,
+            [_("Demandes en ligne")],
+            choices=tuple(Choice(f"proc:{p.slug}", short_title(p, lang)) for p in procedures),
+        )
+
+    def _on_eservices(self, conv: Conversation, inbound: Inbound) -> Reply:
+        choice = self._choice(conv, inbound)
+        if not choice.startswith("proc:"):
+            return self._invalid(conv)
+        return self._start_form(conv, choice[5:])
+
+    def _form(self, slug: str) -> FormSchema | None:
+        return self.portal.form(slug)
+
+    def _start_form(self, conv: Conversation, slug: str) -> Reply:
+        try:
+            schema = self._form(slug)
+        except PortalError:
+            return self._unavailable(conv)
+        if schema is None or not schema.fields:
+            return self._goto(conv, "sheet", {"slug": slug})
+        return self._goto(conv, "form", {"slug": slug, "i": 0, "answers": {}})
+
+    def _show_form(self, conv: Conversation) -> Reply:
+        _ = self._t(conv)
+        data = conv.state["data"]
+        try:
+            schema = self._form(data["slug"])
+        except PortalError:
+            return self._unavailable(conv)
+        if schema is None:
+            return self._goto(conv, "home", reset=True)
+        lang = self.lang(conv)
+        field = schema.fields[data["i"]]
+        label = pick(field.label, lang)[0] or field.name
+        hint = pick(field.hint, lang)[0]
+        head = _("Étape {n}/{total}").format(n=data["i"] + 1, total=len(schema.fields))
+        parts = [f"{head}: {label}"]
+        if hint and field.type != "choice":
+            parts.append(hint)
+        if field.type == "choice":
+            return self._reply(conv, parts, choices=tuple(
+                Choice(f"opt:{o.value}", pick(o.label, lang)[0] or o.value)
+                for o in field.options))
+        choices = () if field.required else (Choice("skip", _("Passer")),)
+        return self._reply(conv, parts, choices=choices, expects="text")
+
+    def _on_form(self, conv: Conversation, inbound: Inbound) -> Reply:
+        data = conv.state["data"]
+        try:
+            schema = self._form(data["slug"])
+        except PortalError:
+            return self._unavailable(conv)
+        if schema is None:
+            return self._goto(conv, "home", reset=True)
+        field: FormField = schema.fields[data["i"]]
+        if inbound.choice == "skip" and not field.required:
+            checked_value = ""
+        else:
+            checked = check(field, inbound.text, inbound.choice, self.lang(conv))
+            if not checked.ok:
+                return self.show(conv).with_error(checked.reason or "")
+            checked_value = checked.value or ""
+        data["answers"][field.name] = checked_value
+        data["i"] += 1
+        self._keep_draft(conv)
+        if data["i"] >= len(schema.fields):
+            data["i"] = len(schema.fields) - 1
+            return self._goto(conv, "confirm", {"slug": data["slug"], "answers": data["answers"]})
+        return self.show(conv)
+
+    def _keep_draft(self, conv: Conversation) -> None:
+        data = conv.state["data"]
+        conv.draft = {"slug": data["slug"], "i": data["i"], "answers": data["answers"],
+                      "saved_at": self.clock(), "lang": self.lang(conv)}
+        conv.draft_dirty = True
+
+    def _drop_draft(self, conv: Conversation) -> None:
+        if conv.draft is not None:
+            conv.draft = None
+            conv.draft_dirty = True
+
+    def _show_confirm(self, conv: Conversation) -> Reply:
+        _ = self._t(conv)
+        data = conv.state["data"]
+        lang = self.lang(conv)
+        try:
+            schema = self._form(data["slug"])
+            proc = self.portal.procedure(data["slug"])
+        except PortalError:
+            return self._unavailable(conv)
+        if schema is None:
+            return self._goto(conv, "home", reset=True)
+        lines = [_("Vérifiez : {title}").format(title=short_title(proc, lang))]
+        for field in schema.fields:
+            value = data["answers"].get(field.name, "")
+            if field.type == "choice":
+                value = next((pick(o.label, lang)[0] for o in field.options if o.value == value),
+                             value)
+            lines.append(f"{pick(field.label, lang)[0] or field.name}: {value or '-'}")
+        fee = schema.fee_xof if schema.fee_xof is not None else proc.cost_xof
+        if fee:
+            lines.append(_("Frais : {amount}").format(amount=money(fee, lang)))
+        return self._reply(conv, lines, choices=(
+            Choice("confirm", _("Confirmer")),
+            Choice("restart", _("Corriger")),
+            Choice("cancel", _("Annuler")),
+        ))
+
+    def _on_confirm(self, conv: Conversation, inbound: Inbound) -> Reply:
+        _ = self._t(conv)
+        choice = self._choice(conv, inbound)
+        data = conv.state["data"]
+        if choice == "restart":
+            return self._goto(conv, "form", {"slug": data["slug"], "i": 0,
+                                             "answers": data["answers"]}, push=False)
+        if choice == "cancel":
+            self._drop_draft(conv)
+            reply = self._goto(conv, "home", reset=True)
+            return reply.with_error(_("Demande annulée."))
+        if choice != "confirm":
+            return self._invalid(conv)
+        key = conv.state.setdefault("submit_key", uuid.uuid4().hex)
+        self.effects.submit(user=conv.user, lang=self.lang(conv), slug=data["slug"],
+                            answers=dict(data["answers"]), key=key)
+        self._drop_draft(conv)
+        return self._reply(conv, [_(
+            "Demande envoyée. Vous recevrez par SMS sa référence et comment payer."
+        )], end=True, expects="nothing")
+
+    def _show_resume(self, conv: Conversation) -> Reply:
+        _ = self._t(conv)
+        draft = conv.draft or {}
+        try:
+            title = short_title(self.portal.procedure(draft.get("slug", "")), self.lang(conv))
+        except PortalError:
+            title = draft.get("slug", "")
+        return self._reply(
+            conv,
+            [_("Reprendre votre demande ?"), title],
+            choices=(Choice("yes", _("Oui, reprendre")), Choice("no", _("Non, menu"))),
+            navigable=False,
+        )
+
+    def _on_resume(self, conv: Conversation, inbound: Inbound) -> Reply:
+        choice = self._choice(conv, inbound)
+        draft = self._draft(conv)
+        if choice == "yes" and draft:
+            self._goto(conv, "home", reset=True)
+            return self._goto(conv, "form", {"slug": draft["slug"], "i": draft["i"],
+                                             "answers": draft["answers"]})
+        if choice in ("yes", "no"):
+            self._drop_draft(conv)
+            return self._goto(conv, "home", reset=True)
+        return self._invalid(conv)
+
+    # -- tracking ----------------------------------------------------------------------------
+
+    def _show_track(self, conv: Conversation) -> Reply:
+        _ = self._t(conv)
+        return self._reply(
+            conv, [_("Entrez la référence de la demande"), _("Exemple : 2026000123")],
+            expects="text",
+        )
+
+    def _on_track(self, conv: Conversation, inbound: Inbound) -> Reply:
+        _ = self._t(conv)
+        reference = normalise_reference(inbound.text or inbound.choice or "")
+        if reference is None:
+            return self.show(conv).with_error(_("Référence invalide."))
+        return self._status(conv, reference)
+
+    def _status(self, conv: Conversation, reference: str) -> Reply:
+        _ = self._t(conv)
+        lang = self.lang(conv)
+        try:
+            req = self.portal.status(reference)
+        except PortalNotFound:
+            return self.show(conv).with_error(
+                _("Aucune demande {ref}.").format(ref=reference))
+        except PortalUnavailable:
+            self.effects.status_later(user=conv.user, lang=lang, reference=reference,
+                                      key=f"status:{conv.session}:{reference}")
+            return self._reply(conv, [_(
+                "Le service est lent. Nous vous enverrons le statut de {ref} par SMS."
+            ).format(ref=reference)], end=True, expects="nothing")
+        try:
+            title = short_title(self.portal.procedure(req.procedure), lang)
+        except PortalError:
+            title = req.procedure
+        return self._goto(conv, "status", {"lines": status_lines(req, lang, title),
+                                           "ref": reference})
+
+    def _show_status(self, conv: Conversation) -> Reply:
+        _ = self._t(conv)
+        return self._reply(conv, conv.state["data"]["lines"],
+                           choices=(Choice("sms", _("Recevoir par SMS")),))
+
+    def _on_status(self, conv: Conversation, inbound: Inbound) -> Reply:
+        _ = self._t(conv)
+        if self._choice(conv, inbound) != "sms":
+            return self._invalid(conv)
+        data = conv.state["data"]
+        self.effects.send_text(conv.user, "\n".join(data["lines"]), lang=self.lang(conv),
+                               key=f"status-sms:{conv.session}:{data['ref']}")
+        return self._reply(conv, [_("Vous allez recevoir le statut par SMS. Merci.")],
+                           end=True, expects="nothing")
+
+    def _show_my_requests(self, conv: Conversation) -> Reply:
+        _ = self._t(conv)
+        lang = self.lang(conv)
+        try:
+            found = [(r.reference, r.procedure) for r in self.portal.requests_for(conv.user)]
+        except PortalError:
+            found = [(r["reference"], r["procedure"]) for r in conv.profile.get("requests", [])]
+        if not found:
+            return self._reply(conv, [_("Aucune demande pour ce numéro.")],
+                               choices=(Choice("eservices", _("Faire une demande")),))
+        choices = []
+        for reference, slug in found[:MAX_RECENT]:
+            try:
+                title = short_title(self.portal.procedure(slug), lang)
+            except PortalError:
+                title = slug
+            choices.append(Choice(f"ref:{reference}", f"{reference[3:]} {title}"))
+        return self._reply(conv, [_("Vos demandes")], choices=tuple(choices))
+
+    def _on_my_requests(self, conv: Conversation, inbound: Inbound) -> Reply:
+        choice = self._choice(conv, inbound)
+        if choice == "eservices":
+            return self._goto(conv, "eservices")
+        if choice.startswith("ref:"):
+            return self._status(conv, choice[4:])
+        return self._invalid(conv)
+
+    # -- people ------------------------------------------------------------------------------
+
+    def _show_agent(self, conv: Conversation) -> Reply:
+        _ = self._t(conv)
+        return self._reply(
+            conv,
+            [_("Pour parler à un conseiller, appelez le 135 (Allo Service Public).")],
+            end=True, expects="nothing", handoff=Handoff(reason="asked"),
+        )
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _choice(self, conv: Conversation, inbound: Inbound) -> str:
+        """The id picked, also when typed as a number or a label (SMS, chat)."""
+        if inbound.choice:
+            return inbound.choice
+        text = (inbound.text or "").strip()
+        if not text:
+            return ""
+        choices = self.show(conv).choices
+        if text.isdigit() and 1 <= int(text) <= len(choices):
+            return choices[int(text) - 1].id
+        folded = text.casefold()
+        return next((c.id for c in choices if c.label.casefold() == folded), "")
+
+    def _invalid(self, conv: Conversation) -> Reply:
+        _ = self._t(conv)
+        return self.show(conv).with_error(_("Choix invalide."))
+
+
+def record_request(store: Store, user: str, reference: str, slug: str, at: float) -> None:
+    """Remember a submitted request in the citizen's profile ("my requests" when portal is down)."""
+    (profile,) = store.get_many([f"gc:p:{user}"])
+    profile = profile or {}
+    recent = [r for r in profile.get("requests", []) if r.get("reference") != reference]
+    profile["requests"] = ([{"reference": reference, "procedure": slug, "at": at}]
+                           + recent)[:MAX_RECENT]
+    store.put_many({f"gc:p:{user}": (profile, PROFILE_TTL)})

@@ -1,0 +1,103 @@
+"""The channel-neutral message types every channel speaks to the dialog manager.
+
+A channel parses its provider's webhook into an :class:`Inbound` and renders the :class:`Reply`
+it gets back.  Nothing here knows about screens, buttons or character sets: a USSD screen, an SMS,
+a WhatsApp list and a web bubble are all renderings of the same Reply.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Expect = Literal["choice", "text", "nothing"]
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One thing a citizen did: typed ``text``, or picked the choice whose id is ``choice``.
+
+    ``start`` asks for a fresh conversation, optionally at an entry point (``"home"``,
+    ``"procedures"``, ``"eservices"``, ``"track"``, ``"my_requests"``, ``"agent"``): this is how a
+    USSD shortcut code or a web deep link lands directly on a menu.
+    """
+
+    channel: str
+    user: str
+    session: str
+    text: str | None = None
+    choice: str | None = None
+    locale: str | None = None
+    start: str | None = None
+
+
+@dataclass(frozen=True)
+class Choice:
+    """An option offered to the citizen.  ``id`` is stable; ``label`` is in the user's language."""
+
+    id: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Handoff:
+    """The conversation should go to a person.  ``reason`` says why, for the agent."""
+
+    reason: str
+    topic: str | None = None
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What to show next.
+
+    ``parts`` are paragraphs in the user's language, ``choices`` the options (channels number them
+    or turn them into buttons), ``expects`` whether the next input is a choice or free text,
+    ``end`` closes the session, ``navigable`` says whether "back" and "home" make sense here.
+    ``error`` is a short reason why the last input was not accepted; channels show it first.
+    """
+
+    parts: tuple[str, ...]
+    lang: str
+    choices: tuple[Choice, ...] = ()
+    expects: Expect = "choice"
+    end: bool = False
+    navigable: bool = True
+    handoff: Handoff | None = None
+    error: str | None = None
+
+    @property
+    def text(self) -> str:
+        return "\n".join(p for p in self.parts if p)
+
+    def with_error(self, error: str) -> Reply:
+        return Reply(
+            parts=self.parts,
+            lang=self.lang,
+            choices=self.choices,
+            expects=self.expects,
+            end=self.end,
+            navigable=self.navigable,
+            handoff=self.handoff,
+            error=error,
+        )
+
+
+@dataclass
+class Conversation:
+    """The state the manager keeps for one session plus the user's long-lived profile.
+
+    ``edge`` belongs to the channel (what it numbered, which page it showed); the manager stores it
+    with the session without reading it, so a hop costs one read and one write of the store.
+    """
+
+    channel: str
+    session: str
+    user: str
+    state: dict = field(default_factory=dict)
+    profile: dict = field(default_factory=dict)
+    draft: dict | None = None
+    edge: dict = field(default_factory=dict)
+    is_new: bool = True
+    profile_dirty: bool = False
+    draft_dirty: bool = False

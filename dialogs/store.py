@@ -1,0 +1,104 @@
+"""Where conversations live between hops: Redis in production, process memory by default.
+
+A hop reads everything it needs in one round trip (:meth:`Store.get_many`) and writes it back in
+one (:meth:`Store.put_many`), because USSD hops must answer in well under a second and the store is
+on every hop's path.  Redis errors become :class:`StoreUnavailable` so channels can apologise
+instead of failing with a 5xx.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterable, Mapping
+from typing import Protocol
+
+import redis
+
+
+class StoreUnavailable(RuntimeError):
+    """The session store cannot be reached right now."""
+
+
+class Store(Protocol):
+    def get_many(self, keys: Iterable[str]) -> list[dict | None]: ...
+
+    def put_many(self, items: Mapping[str, tuple[dict | None, int | None]]) -> None:
+        """Write ``{key: (value, ttl_seconds)}``; a ``None`` value deletes the key."""
+
+    def ping(self) -> bool: ...
+
+
+class MemoryStore:
+    """An in-process store with expiry, for the embedded mode (one worker process)."""
+
+    def __init__(self, clock=time.monotonic) -> None:
+        self._data: dict[str, tuple[str, float | None]] = {}
+        self._lock = threading.Lock()
+        self._clock = clock
+
+    def get_many(self, keys: Iterable[str]) -> list[dict | None]:
+        now = self._clock()
+        out: list[dict | None] = []
+        with self._lock:
+            for key in keys:
+                item = self._data.get(key)
+                if item is None or (item[1] is not None and item[1] <= now):
+                    self._data.pop(key, None)
+                    out.append(None)
+                else:
+                    out.append(json.loads(item[0]))
+        return out
+
+    def put_many(self, items: Mapping[str, tuple[dict | None, int | None]]) -> None:
+        now = self._clock()
+        with self._lock:
+            for key, (value, ttl) in items.items():
+                if value is None:
+                    self._data.pop(key, None)
+                else:
+                    expiry = now + ttl if ttl else None
+                    self._data[key] = (json.dumps(value, ensure_ascii=False), expiry)
+
+    def ping(self) -> bool:
+        return True
+
+
+class RedisStore:
+    """Sessions, profiles and drafts as JSON strings in Redis, with TTLs."""
+
+    def __init__(self, url: str, *, timeout: float = 0.3) -> None:
+        self.client = redis.Redis.from_url(
+            url,
+            socket_timeout=timeout,
+            socket_connect_timeout=timeout,
+            health_check_interval=30,
+            decode_responses=True,
+        )
+
+    def get_many(self, keys: Iterable[str]) -> list[dict | None]:
+        keys = list(keys)
+        try:
+            raw = self.client.mget(keys)
+        except redis.RedisError as exc:
+            raise StoreUnavailable(str(exc)) from exc
+        return [json.loads(v) if v is not None else None for v in raw]
+
+    def put_many(self, items: Mapping[str, tuple[dict | None, int | None]]) -> None:
+        try:
+            pipe = self.client.pipeline(transaction=False)
+            for key, (value, ttl) in items.items():
+                if value is None:
+                    pipe.delete(key)
+                else:
+                    pipe.set(key, json.dumps(value, ensure_ascii=False), ex=ttl or None)
+            pipe.execute()
+        except redis.RedisError as exc:
+            raise StoreUnavailable(str(exc)) from exc
+
+    def ping(self) -> bool:
+        try:
+            return bool(self.client.ping())
+        except redis.RedisError:
+            return False

@@ -1,0 +1,100 @@
+"""Channel-neutral texts built from portal data: a procedure sheet, a request status, a receipt.
+
+They are shared by every screen and message that shows the same facts (a USSD sheet and the SMS
+"receive this by SMS" send the same lines), so a fact is worded once.  An unknown fact is shown
+as "to be confirmed": never guessed.
+"""
+
+from __future__ import annotations
+
+import re
+
+from dialogs.i18n import date, gettext_for, money
+from integrations.portal.models import Procedure, RequestStatus, Submission, pick
+
+
+def short_title(proc: Procedure, lang: str) -> str:
+    """The title without its parenthesised detail, for menus: "Extrait de casier judiciaire"."""
+    title, _fell_back = pick(proc.title, lang)
+    return re.sub(r"\s*\(.*?\)\s*", " ", title or proc.slug).strip()
+
+
+def status_label(status: str, lang: str) -> str:
+    _ = gettext_for(lang)
+    return {
+        "received": _("reçue"),
+        "in_progress": _("en cours de traitement"),
+        "ready": _("prête"),
+        "rejected": _("refusée"),
+    }.get(status, status)
+
+
+def sheet_lines(proc: Procedure, lang: str) -> list[str]:
+    """Every fact of a procedure sheet, one line each, in the order citizens ask for them."""
+    _ = gettext_for(lang)
+    tbc = _("à confirmer")
+    title, fell_back = pick(proc.title, lang)
+    lines = [title or proc.slug]
+    if fell_back:
+        lines.append(_("(Texte disponible en français seulement)"))
+    cost = money(proc.cost_xof, lang) if proc.cost_xof is not None else tbc
+    if proc.cost_xof == 0:
+        cost = _("gratuit")
+    lines.append(_("Coût : {cost}").format(cost=cost))
+    note, _fb = pick(proc.cost_note, lang)
+    if note:
+        lines.append(note)
+    for label, value in (
+        (_("Délai : {value}"), proc.delay),
+        (_("Validité : {value}"), proc.validity),
+    ):
+        text, _fb = pick(value, lang)
+        lines.append(label.format(value=text or tbc))
+    online = {
+        "yes": _("oui"),
+        "no": _("non"),
+        "appointment": _("rendez-vous en ligne obligatoire"),
+        "registration": _("inscription en ligne"),
+    }[proc.online]
+    if proc.online_url and proc.online != "no":
+        online = f"{online} ({proc.online_url})"
+    lines.append(_("En ligne : {value}").format(value=online))
+    docs = proc.documents.get(lang) or proc.documents.get("fr")
+    lines.append(_("Pièces : {value}").format(value=", ".join(docs) if docs else tbc))
+    where, _fb = pick(proc.where, lang)
+    lines.append(_("Où : {value}").format(value=where or tbc))
+    return lines
+
+
+def status_lines(req: RequestStatus, lang: str, title: str | None = None) -> list[str]:
+    _ = gettext_for(lang)
+    lines = [req.reference]
+    if title:
+        lines.append(title)
+    lines.append(
+        _("Statut : {status} (le {date})").format(
+            status=status_label(req.status, lang), date=date(req.updated_at, lang)
+        )
+    )
+    note, _fb = pick(req.note, lang)
+    if note:
+        lines.append(note)
+    return lines
+
+
+def receipt_text(sub: Submission, title: str, lang: str, track_code: str) -> str:
+    """The SMS a citizen keeps after a submission: reference, how to pay, how to track."""
+    _ = gettext_for(lang)
+    lines = [_("Demande {ref} reçue : {title}.").format(ref=sub.reference, title=title)]
+    pay = sub.payment
+    if pay.amount_xof:
+        lines.append(
+            _("À payer : {amount} par {operators}.").format(
+                amount=money(pay.amount_xof, lang), operators=" / ".join(pay.operators)
+            )
+        )
+    instructions, _fb = pick(pay.instructions, lang)
+    if instructions:
+        lines.append(instructions)
+    lines.append(_("Suivi : {code} option 3.").format(code=track_code))
+    return "\n".join(lines)

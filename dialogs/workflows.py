@@ -1,0 +1,89 @@
+"""The slow halves of dialogs, run by background workers after the hop has answered.
+
+A submission goes to the portal with a long timeout and an idempotency key (so a retry after a
+timeout cannot file two requests), then the citizen gets the reference and payment instructions
+by SMS.  If the portal stays down the job is retried; on the last try the citizen is told to try
+again later, so nobody waits for an SMS that will never come.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Protocol
+
+from dialogs.i18n import gettext_for
+from dialogs.manager import record_request
+from dialogs.store import Store
+from dialogs.texts import receipt_text, short_title, status_lines
+from integrations.portal import PortalClient
+from integrations.portal.errors import PortalError, PortalNotFound, PortalRejected
+
+log = logging.getLogger(__name__)
+BACKGROUND_TIMEOUT = 10.0
+
+
+class Notifier(Protocol):
+    def send(self, user: str, text: str, *, lang: str, key: str) -> str: ...
+
+
+class RetryLater(RuntimeError):
+    """The portal is unavailable: run this job again later."""
+
+
+def _title(portal: PortalClient, slug: str, lang: str) -> str:
+    try:
+        return short_title(portal.procedure(slug), lang)
+    except PortalError:
+        return slug
+
+
+def submit_request(portal: PortalClient, notifier: Notifier, store: Store, *, user: str,
+                   lang: str, slug: str, answers: dict[str, str], key: str, final: bool,
+                   track_code: str) -> str | None:
+    """Submit; SMS the receipt.  Returns the reference, or None when it could not be filed."""
+    _ = gettext_for(lang)
+    try:
+        submission = portal.submit(slug, answers, user, lang, idempotency_key=key,
+                                   timeout=BACKGROUND_TIMEOUT)
+    except PortalRejected as exc:
+        reasons = "; ".join(f"{name}: {why}" for name, why in (exc.fields or {}).items())
+        notifier.send(user, _(
+            "Votre demande n'a pas pu être enregistrée ({reasons}). "
+            "Recommencez sur {code} ou appelez le 135."
+        ).format(reasons=reasons or str(exc), code=track_code), lang=lang, key=f"{key}:rejected")
+        return None
+    except PortalError as exc:
+        if not final:
+            raise RetryLater(str(exc)) from exc
+        notifier.send(user, _(
+            "Le portail ne répond pas : votre demande n'a pas pu être envoyée. "
+            "Réessayez plus tard sur {code} ou appelez le 135."
+        ).format(code=track_code), lang=lang, key=f"{key}:gave-up")
+        return None
+    record_request(store, user, submission.reference, slug, time.time())
+    text = receipt_text(submission, _title(portal, slug, lang), lang, track_code)
+    notifier.send(user, text, lang=lang, key=f"{key}:receipt")
+    return submission.reference
+
+
+def send_status(portal: PortalClient, notifier: Notifier, *, user: str, lang: str,
+                reference: str, key: str, final: bool) -> bool:
+    """Fetch a status the hop could not wait for and SMS it."""
+    _ = gettext_for(lang)
+    try:
+        req = portal.status(reference)
+    except PortalNotFound:
+        notifier.send(user, _("Aucune demande {ref}.").format(ref=reference), lang=lang,
+                      key=f"{key}:unknown")
+        return False
+    except PortalError as exc:
+        if not final:
+            raise RetryLater(str(exc)) from exc
+        notifier.send(user, _(
+            "Le statut de {ref} est indisponible pour le moment. Réessayez plus tard."
+        ).format(ref=reference), lang=lang, key=f"{key}:gave-up")
+        return False
+    lines = status_lines(req, lang, _title(portal, req.procedure, lang))
+    notifier.send(user, "\n".join(lines), lang=lang, key=f"{key}:status")
+    return True
