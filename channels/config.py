@@ -121,7 +121,8 @@ class Settings:
         env = os.environ if env is None else env
         database_url = env.get("DATABASE_URL", "").strip() or cls.database_url
         if not re.match(r"^(sqlite|postgresql|postgres)(\+\w+)?://", database_url):
-            raise ConfigError("DATABASE_URL", f"expected sqlite:// or postgresql://, got {database_url!r}")
+            raise ConfigError("DATABASE_URL",
+                              f"expected sqlite:// or postgresql://, got {database_url!r}")
         xroad_client = env.get("XROAD_CLIENT", "").strip() or None
         if xroad_client and not XROAD_ID.match(xroad_client):
             raise ConfigError("XROAD_CLIENT", "expected INSTANCE/CLASS/MEMBER/SUBSYSTEM")
@@ -130,7 +131,8 @@ class Settings:
             raise ConfigError("XROAD_SERVICE", "expected INSTANCE/CLASS/MEMBER/SUBSYSTEM")
         portal_url = _url(env, "PORTAL_URL", ("http", "https"))
         if xroad_client and not portal_url:
-            raise ConfigError("PORTAL_URL", "XROAD_CLIENT is set: PORTAL_URL must name the security server")
+            raise ConfigError("PORTAL_URL",
+                              "XROAD_CLIENT is set: PORTAL_URL must name the security server")
         at_username = env.get("AT_USERNAME", "").strip() or None
         at_api_key = env.get("AT_API_KEY", "").strip() or None
         if bool(at_username) != bool(at_api_key):

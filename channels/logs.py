@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
+from typing import TextIO
 
 from pythonjsonlogger.json import JsonFormatter
 
@@ -35,15 +36,22 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+def json_handler(stream: TextIO | None = None) -> logging.Handler:
+    """A handler writing masked JSON lines to ``stream`` (stderr by default)."""
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s",
+                                       rename_fields={"levelname": "level", "asctime": "time"}))
+    handler.addFilter(RedactingFilter())
+    return handler
+
+
 def configure(level: str = "INFO") -> None:
     """Send JSON lines to stderr; idempotent (the app factory may run more than once)."""
     root = logging.getLogger()
     if any(getattr(h, "_guichet", False) for h in root.handlers):
         return
-    handler = logging.StreamHandler(sys.stderr)
+    handler = json_handler()
     handler._guichet = True  # type: ignore[attr-defined]
-    handler.setFormatter(JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s",
-                                       rename_fields={"levelname": "level", "asctime": "time"}))
-    handler.addFilter(RedactingFilter())
     root.addHandler(handler)
     root.setLevel(level)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)

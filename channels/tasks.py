@@ -6,18 +6,24 @@ workflow in ``dialogs.workflows`` or the SMS sender.
 
 from __future__ import annotations
 
-from channels import runtime
 from channels.queue import final_attempt
 from dialogs import workflows
 
 
+def _runtime():
+    """This process's runtime (imported late: the runtime module imports this one)."""
+    from channels import runtime
+
+    return runtime.current()
+
+
 def send_sms(*, user: str, text: str, lang: str, key: str) -> str:
-    return runtime.current().sms.send(user, text, lang=lang, key=key)
+    return _runtime().sms.send(user, text, lang=lang, key=key)
 
 
 def submit_request(*, user: str, lang: str, slug: str, answers: dict[str, str],
                    key: str) -> str | None:
-    rt = runtime.current()
+    rt = _runtime()
     return workflows.submit_request(
         rt.portal, rt.sms, rt.store, user=user, lang=lang, slug=slug, answers=answers, key=key,
         final=final_attempt(), track_code=rt.settings.ussd_service_code,
@@ -25,7 +31,7 @@ def submit_request(*, user: str, lang: str, slug: str, answers: dict[str, str],
 
 
 def send_status(*, user: str, lang: str, reference: str, key: str) -> bool:
-    rt = runtime.current()
+    rt = _runtime()
     return workflows.send_status(rt.portal, rt.sms, user=user, lang=lang, reference=reference,
                                  key=key, final=final_attempt())
 

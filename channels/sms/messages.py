@@ -7,6 +7,7 @@ the local outbox the simulator and tests read when no provider is configured.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,12 +77,11 @@ class MessageLog:
             row = db.execute(sa.select(outbound).where(outbound.c.key == key)).first()
             if row is None:
                 now = self._now()
-                try:
+                # another worker may claim it first: then read theirs below
+                with contextlib.suppress(sa.exc.IntegrityError):
                     db.execute(outbound.insert().values(
                         key=key, channel=channel, recipient=recipient, body=body, lang=lang,
                         status="pending", attempts=0, created_at=now, updated_at=now))
-                except sa.exc.IntegrityError:
-                    pass  # another worker claimed it first: read theirs below
                 row = db.execute(sa.select(outbound).where(outbound.c.key == key)).first()
         return Message(**{k: row._mapping[k] for k in Message.__dataclass_fields__})
 

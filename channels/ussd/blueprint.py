@@ -118,9 +118,8 @@ def _apply(rt, conv: Conversation, raw: str) -> tuple[Reply | None, str]:
                           choice="nav:back" if raw == BACK else "nav:home")
     elif raw in edge.get("numbers", {}):
         inbound = Inbound("ussd", conv.user, conv.session, choice=edge["numbers"][raw])
-    elif edge.get("expects") != "text":
-        if not raw.isdigit() or len(raw) > 3:
-            return _reshow(conv, max_len)
+    elif edge.get("expects") != "text" and (not raw.isdigit() or len(raw) > 3):
+        return _reshow(conv, max_len)
     reply = rt.manager.step(conv, inbound)
     return reply, _show(conv, reply, max_len)
 

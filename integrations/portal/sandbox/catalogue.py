@@ -1,0 +1,91 @@
+"""Load the sandbox catalogue (``catalogue.yaml``) into the JSON shapes the API serves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DEFAULT_PATH = Path(__file__).with_name("catalogue.yaml")
+
+_PROCEDURE_KEYS = (
+    "slug",
+    "category",
+    "title",
+    "abbreviations",
+    "summary",
+    "cost_xof",
+    "cost_note",
+    "delay",
+    "validity",
+    "documents",
+    "where",
+    "online",
+    "online_url",
+    "eservice",
+)
+_FIELD_KEYS = (
+    "name",
+    "label",
+    "type",
+    "required",
+    "pattern",
+    "hint",
+    "options",
+    "max_length",
+    "not_future",
+)
+
+
+@dataclass(frozen=True)
+class SandboxCatalogue:
+    """The catalogue as plain JSON-ready dicts, indexed for the routes."""
+
+    categories: list[dict[str, Any]]
+    procedures: dict[str, dict[str, Any]]
+    forms: dict[str, dict[str, Any]]
+
+    def procedures_in(self, category: str | None) -> list[dict[str, Any]]:
+        return [p for p in self.procedures.values() if category in (None, p["category"])]
+
+
+def _procedure(raw: dict[str, Any], forms: dict[str, Any]) -> dict[str, Any]:
+    out = {key: raw.get(key) for key in _PROCEDURE_KEYS}
+    out["abbreviations"] = list(raw.get("abbreviations") or [])
+    out["online"] = str(raw.get("online") or "no")
+    out["eservice"] = raw["slug"] in forms
+    return out
+
+
+def _form(slug: str, raw: dict[str, Any], title: dict[str, str]) -> dict[str, Any]:
+    fields = []
+    for field in raw["fields"]:
+        item = {key: field.get(key) for key in _FIELD_KEYS}
+        item["type"] = item["type"] or "text"
+        item["required"] = bool(field.get("required", True))
+        item["options"] = list(field.get("options") or [])
+        item["hint"] = item["hint"] or {}
+        item["not_future"] = bool(field.get("not_future", False))
+        fields.append(item)
+    return {"slug": slug, "title": title, "fee_xof": raw.get("fee_xof"), "fields": fields}
+
+
+def load_catalogue(path: str | Path | None = None) -> SandboxCatalogue:
+    """Read and check the YAML; a broken catalogue fails at start-up, not on a citizen's hop."""
+    with open(path or DEFAULT_PATH, encoding="utf-8") as handle:
+        raw = yaml.safe_load(handle)
+    category_slugs = {c["slug"] for c in raw["categories"]}
+    forms_raw: dict[str, Any] = raw.get("eservices") or {}
+    procedures: dict[str, dict[str, Any]] = {}
+    for item in raw["procedures"]:
+        if item["category"] not in category_slugs:
+            raise ValueError(f"{item['slug']}: unknown category {item['category']!r}")
+        procedures[item["slug"]] = _procedure(item, forms_raw)
+    unknown = set(forms_raw) - set(procedures)
+    if unknown:
+        raise ValueError(f"e-services without a procedure: {sorted(unknown)}")
+    forms = {slug: _form(slug, f, procedures[slug]["title"]) for slug, f in forms_raw.items()}
+    categories = [{"slug": c["slug"], "title": c["title"]} for c in raw["categories"]]
+    return SandboxCatalogue(categories=categories, procedures=procedures, forms=forms)

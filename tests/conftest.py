@@ -1,0 +1,136 @@
+"""Shared fixtures: a real redis-server on a free port, the sandbox portal on loopback, a fake
+Africa's Talking, and a Guichet app wired to them.  Nothing of Guichet's own code is mocked."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from channels import runtime
+from channels.app import create_app
+from channels.config import Settings
+from integrations.portal.sandbox import create_sandbox_app, serve_in_thread, stop_server
+from tests.fakes.africastalking import FakeAfricasTalking, serve
+from tests.ussd_phone import Phone
+
+ADMIN_KEY = "sandbox-admin"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory) -> Iterator[str]:
+    """A private redis-server; missing Redis fails under CI=true instead of skipping."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        message = "redis-server is not installed (make test installs it)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    port = free_port()
+    workdir = tmp_path_factory.mktemp("redis")
+    proc = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(workdir)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    client = redis.Redis.from_url(url)
+    for _ in range(100):
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    else:
+        proc.kill()
+        pytest.fail("redis-server did not start")
+    yield url
+    proc.terminate()
+    proc.wait(5)
+
+
+@pytest.fixture
+def redis_url(redis_server) -> str:
+    redis.Redis.from_url(redis_server).flushall()
+    return redis_server
+
+
+@pytest.fixture
+def sandbox(tmp_path) -> Iterator[dict]:
+    """The sandbox portal on a free loopback port, with its own SQLite file."""
+    clock = {"now": time.time()}
+    app = create_sandbox_app(db_path=str(tmp_path / "portal.db"), admin_key=ADMIN_KEY,
+                             step_seconds=60, clock=lambda: clock["now"])
+    url, server = serve_in_thread(app)
+    yield {"url": url, "clock": clock, "app": app}
+    stop_server(server)
+
+
+@pytest.fixture
+def at_fake() -> Iterator[tuple[FakeAfricasTalking, str]]:
+    fake = FakeAfricasTalking()
+    url, server = serve(fake)
+    yield fake, url
+    server.shutdown()
+
+
+@pytest.fixture
+def make_app(tmp_path, sandbox):
+    """Build a Guichet app from environment-style settings; closes what it built."""
+    built: list[runtime.Runtime] = []
+
+    def make(**env: str):
+        values = {"PORTAL_URL": sandbox["url"],
+                  "DATABASE_URL": f"sqlite:///{tmp_path / 'guichet.db'}"}
+        values.update(env)
+        settings = Settings.from_env(values)
+        rt = runtime.build(settings, retry_delays=(0.05, 0.2, 0.5, 1.0))
+        built.append(rt)
+        return create_app(rt=rt)
+
+    yield make
+    for rt in built:
+        drain = getattr(rt.queue, "drain", None)
+        if drain:
+            drain(5)
+        rt.close()
+    runtime.install(None)
+
+
+@pytest.fixture
+def app(make_app, at_fake):
+    fake, url = at_fake
+    return make_app(AT_USERNAME=fake.username, AT_API_KEY=fake.api_key, AT_API_URL=url)
+
+
+@pytest.fixture
+def phone(app) -> Phone:
+    return Phone(app.test_client())
+
+
+def wait_for(predicate, timeout: float = 5.0, interval: float = 0.02):
+    """Poll until ``predicate()`` is truthy (background work finishing), else fail."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError("timed out waiting for background work")
+
+
+def artifacts_dir() -> Path:
+    path = Path(__file__).resolve().parent.parent / "test-artifacts"
+    path.mkdir(exist_ok=True)
+    return path

@@ -1,0 +1,1 @@
+"""Loopback stand-ins for providers we cannot reach from tests, checking requests as they do."""
