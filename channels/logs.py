@@ -1,39 +1,19 @@
 """JSON logs in which phone numbers and NPIs never appear in clear.
 
-Masking happens in a logging filter applied to the message and every extra field, so a careless
-``log.info(f"... {phone}")`` anywhere is still masked.  Phone-like runs of 8+ digits (with an
-optional ``+``) and 10-digit NPIs keep only their first and last characters.
+Masking happens in a logging filter (:class:`integrations.privacy.RedactingFilter`) applied to
+the message and every extra field, so a careless ``log.info(f"... {phone}")`` anywhere is still
+masked: runs of 8+ digits (phone numbers, NPIs) keep only their last two digits.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 import sys
 from typing import TextIO
 
 from pythonjsonlogger.json import JsonFormatter
 
-from dialogs.phones import mask
-
-PERSONAL = re.compile(r"(?<![\w-])\+?\d[\d ]{6,}\d(?![\w-])")
-STANDARD = set(vars(logging.makeLogRecord({})))
-
-
-def redact(text: str) -> str:
-    return PERSONAL.sub(lambda m: mask(m.group(0).replace(" ", "")), text)
-
-
-class RedactingFilter(logging.Filter):
-    """Mask personal data in the message, its arguments and extra fields."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = redact(record.getMessage())
-        record.args = None
-        for key, value in list(vars(record).items()):
-            if key not in STANDARD and isinstance(value, str):
-                setattr(record, key, redact(value))
-        return True
+from integrations.privacy import RedactingFilter
 
 
 def json_handler(stream: TextIO | None = None) -> logging.Handler:

@@ -81,7 +81,7 @@ def check(field: FormField, text: str | None, choice: str | None, lang: str,
         parsed = _date(raw)
         if parsed is None:
             return Checked(reason=_("Date invalide. Exemple : 25/12/1990"))
-        if not dt.date(1900, 1, 1) <= parsed <= today:
+        if parsed.year < 1900 or (field.not_future and parsed > today):
             return Checked(reason=_("Date impossible. Exemple : 25/12/1990"))
         value = parsed.isoformat()
     elif field.type == "phone":

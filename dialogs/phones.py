@@ -1,8 +1,10 @@
-"""Phone numbers: parse to E.164 with phonenumbers and mask them for logs and screens."""
+"""Phone numbers: parse to E.164 with phonenumbers, and mask them for logs."""
 
 from __future__ import annotations
 
 import phonenumbers
+
+from integrations.privacy import mask_digits
 
 
 def to_e164(raw: str, region: str = "BJ") -> str | None:
@@ -17,7 +19,5 @@ def to_e164(raw: str, region: str = "BJ") -> str | None:
 
 
 def mask(value: str) -> str:
-    """Keep the first four and the last two characters: ``+229*******00``."""
-    if len(value) <= 6:
-        return "*" * len(value)
-    return value[:4] + "*" * (len(value) - 6) + value[-2:]
+    """``+***********01``: what may appear of a number in a log line."""
+    return mask_digits(value)

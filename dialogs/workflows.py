@@ -18,6 +18,7 @@ from dialogs.store import Store
 from dialogs.texts import receipt_text, short_title, status_lines
 from integrations.portal import PortalClient
 from integrations.portal.errors import PortalError, PortalNotFound, PortalRejected
+from integrations.portal.models import pick
 
 log = logging.getLogger(__name__)
 BACKGROUND_TIMEOUT = 10.0
@@ -29,6 +30,32 @@ class Notifier(Protocol):
 
 class RetryLater(RuntimeError):
     """The portal is unavailable: run this job again later."""
+
+
+def _reason(code: str, lang: str) -> str:
+    """The portal's short refusal code for a field, in the citizen's language."""
+    _ = gettext_for(lang)
+    return {
+        "required": _("manquant"),
+        "pattern": _("format invalide"),
+        "npi": _("NPI invalide"),
+        "date": _("date invalide"),
+        "future_date": _("date dans le futur"),
+        "phone": _("numéro invalide"),
+        "choice": _("choix invalide"),
+        "too_long": _("trop long"),
+    }.get(code, _("invalide"))
+
+
+def _labels(portal: PortalClient, slug: str, lang: str) -> dict[str, str]:
+    """Field name -> label in ``lang``, to explain a refusal in the citizen's words."""
+    try:
+        schema = portal.form(slug)
+    except PortalError:
+        return {}
+    if schema is None:
+        return {}
+    return {f.name: pick(f.label, lang)[0] or f.name for f in schema.fields}
 
 
 def _title(portal: PortalClient, slug: str, lang: str) -> str:
@@ -47,7 +74,9 @@ def submit_request(portal: PortalClient, notifier: Notifier, store: Store, *, us
         submission = portal.submit(slug, answers, user, lang, idempotency_key=key,
                                    timeout=BACKGROUND_TIMEOUT)
     except PortalRejected as exc:
-        reasons = "; ".join(f"{name}: {why}" for name, why in (exc.fields or {}).items())
+        labels = _labels(portal, slug, lang)
+        reasons = "; ".join(f"{labels.get(name, name)}: {_reason(code, lang)}"
+                            for name, code in (exc.fields or {}).items())
         notifier.send(user, _(
             "Votre demande n'a pas pu être enregistrée ({reasons}). "
             "Recommencez sur {code} ou appelez le 135."

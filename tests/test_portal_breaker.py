@@ -6,7 +6,7 @@ import threading
 
 from integrations.portal.breaker import CircuitBreaker
 from integrations.portal.cache import CatalogueCache, CatalogueSnapshot
-from integrations.portal.redact import mask_digits, redact_text
+from integrations.privacy import mask_digits, redact_text
 from tests.portal_fixtures import FakeClock
 
 

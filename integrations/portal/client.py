@@ -19,12 +19,12 @@ from urllib.parse import quote
 import requests
 from requests.adapters import HTTPAdapter
 
+from ..privacy import install_urllib3_filter, redact_text
 from . import metrics, parsing, xroad
 from .breaker import CircuitBreaker
 from .cache import CatalogueCache, CatalogueSnapshot
 from .errors import PortalError, PortalNotFound, PortalRejected, PortalUnavailable
 from .models import Category, FormSchema, Procedure, RequestStatus, Submission
-from .redact import install_urllib3_filter, redact_text
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-from ..redact import redact_text
+from ...privacy import redact_text
 
 
 class RedactingRequestHandler(WSGIRequestHandler):

@@ -1,4 +1,8 @@
-"""Masking of personal data (phone numbers, NPI) before anything reaches a log line."""
+"""Masking of personal data (phone numbers, NPI) before anything reaches a log line.
+
+One place for every layer: the portal client, the sandbox's request log, the JSON logs of the
+app and the channels all mask the same way (every digit of a long run but the last two).
+"""
 
 from __future__ import annotations
 
@@ -27,8 +31,11 @@ def redact_text(text: str) -> str:
     return _DIGIT_RUN.sub(lambda m: mask_digits(m.group(0)), text)
 
 
+_STANDARD = set(vars(logging.makeLogRecord({})))
+
+
 class RedactingFilter(logging.Filter):
-    """Logging filter that masks digit runs in the formatted message of each record."""
+    """Mask digit runs in each record's message and in its string ``extra`` fields."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
@@ -39,6 +46,9 @@ class RedactingFilter(logging.Filter):
         if redacted != message:
             record.msg = redacted
             record.args = ()
+        for key, value in list(vars(record).items()):
+            if key not in _STANDARD and isinstance(value, str):
+                setattr(record, key, redact_text(value))
         return True
 
 
