@@ -24,7 +24,7 @@ setup: $(STAMP) i18n-compile
 # Compile the gettext catalogues (.po -> .mo); French is the source language and has none.
 i18n-compile: $(STAMP)
 	@for lang in $(LANGS); do \
-	  $(BIN)/pybabel compile -q -d locales -D messages -l $$lang || exit 1; done
+	  $(BIN)/pybabel compile -d locales -D messages -l $$lang 2>&1 | grep -v "^compiling" ; test $${PIPESTATUS[0]} -eq 0 || exit 1; done
 
 # Extract every marked string and merge it into each catalogue, then compile.
 i18n: $(STAMP)

@@ -17,6 +17,7 @@ import phonenumbers
 
 ROOT = Path(__file__).resolve().parent.parent
 XROAD_ID = re.compile(r"^[^/\s]+/[^/\s]+/[^/\s]+/[^/\s]+$")
+XROAD_SERVICE_ID = re.compile(r"^[^/\s]+/[^/\s]+/[^/\s]+/[^/\s]+/[^/\s]+$")
 LANGUAGES = ("fr", "en")
 """Languages offered to citizens, in menu order.  The local-languages work adds fon and yo."""
 
@@ -87,7 +88,7 @@ class Settings:
     portal_url: str | None = None
     portal_api_key: str | None = None
     xroad_client: str | None = None
-    xroad_service: str = "BJ/GOV/PORTAL/SERVICES"
+    xroad_service: str = "BJ/GOV/SERVICE-PUBLIC/PORTAL/portal"
     at_username: str | None = None
     at_api_key: str | None = None
     at_sender_id: str | None = None
@@ -127,8 +128,9 @@ class Settings:
         if xroad_client and not XROAD_ID.match(xroad_client):
             raise ConfigError("XROAD_CLIENT", "expected INSTANCE/CLASS/MEMBER/SUBSYSTEM")
         xroad_service = env.get("XROAD_SERVICE", "").strip() or cls.xroad_service
-        if not XROAD_ID.match(xroad_service):
-            raise ConfigError("XROAD_SERVICE", "expected INSTANCE/CLASS/MEMBER/SUBSYSTEM")
+        if not XROAD_SERVICE_ID.match(xroad_service):
+            raise ConfigError("XROAD_SERVICE",
+                              "expected INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICECODE")
         portal_url = _url(env, "PORTAL_URL", ("http", "https"))
         if xroad_client and not portal_url:
             raise ConfigError("PORTAL_URL",

@@ -23,6 +23,7 @@ from integrations.privacy import RedactingFilter
     ({"PORTAL_URL": "ftp://portal"}, "PORTAL_URL"),
     ({"XROAD_CLIENT": "BJ/GOV"}, "XROAD_CLIENT"),
     ({"XROAD_CLIENT": "BJ/GOV/123/GUICHET"}, "PORTAL_URL"),
+    ({"XROAD_SERVICE": "BJ/GOV/PORTAL"}, "XROAD_SERVICE"),
     ({"AT_USERNAME": "sandbox"}, "AT_API_KEY"),
     ({"AT_API_URL": "not a url"}, "AT_API_URL"),
     ({"USSD_SERVICE_CODE": "202"}, "USSD_SERVICE_CODE"),

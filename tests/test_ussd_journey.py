@@ -205,3 +205,14 @@ def test_invalid_request_from_the_gateway_still_gets_end(app):
     assert response.status_code == 200 and response.get_data(as_text=True).startswith("END ")
     response = client.post("/ussd", data="not a form", content_type="text/plain")
     assert response.status_code == 200 and response.get_data(as_text=True).startswith("END ")
+
+
+def test_the_journey_works_through_an_x_road_security_server(make_app, sandbox):
+    app = make_app(XROAD_CLIENT="BJ/GOV/10000001/GUICHET")
+    rt = app.extensions["guichet"]
+    assert "/r1/BJ/GOV/SERVICE-PUBLIC/PORTAL/portal" in rt.portal._prefix
+    from tests.ussd_phone import Phone
+
+    phone = Phone(app.test_client())
+    phone.dial()
+    assert "1 900 F CFA" in phone.press("1", "1", "1", "1")

@@ -1,0 +1,15 @@
+# Guichet's image: the app under gunicorn, the RQ worker and the sandbox portal share it.
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 HOST=0.0.0.0 PORT=8000
+WORKDIR /app
+COPY pyproject.toml README.md babel.cfg ./
+COPY channels channels
+COPY dialogs dialogs
+COPY nlu nlu
+COPY integrations integrations
+COPY locales locales
+RUN pip install --no-cache-dir . && pybabel compile -d locales -D messages
+RUN useradd --create-home guichet && mkdir -p /app/var && chown guichet /app/var
+USER guichet
+EXPOSE 8000
+CMD ["gunicorn", "-c", "python:channels.gunicorn_conf", "channels.app:create_app()"]
