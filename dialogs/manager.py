@@ -146,7 +146,7 @@ class DialogManager:
 
     def _start(self, conv: Conversation, entry: str | None) -> Reply:
         conv.state = {"lang": conv.state.get("lang") or conv.profile.get("lang")}
-        if entry in (None, "home"):
+        if entry is None:  # a plain start: first ask the language, or offer to resume
             if not conv.state["lang"] and len(self.languages) > 1:
                 return self._goto(conv, "language", {"first": True}, reset=True)
             if self._draft(conv):

@@ -17,9 +17,10 @@ Expect = Literal["choice", "text", "nothing"]
 class Inbound:
     """One thing a citizen did: typed ``text``, or picked the choice whose id is ``choice``.
 
-    ``start`` asks for a fresh conversation, optionally at an entry point (``"home"``,
-    ``"procedures"``, ``"eservices"``, ``"track"``, ``"my_requests"``, ``"agent"``): this is how a
-    USSD shortcut code or a web deep link lands directly on a menu.
+    ``start`` asks for a fresh conversation at an entry point (``"home"``, ``"procedures"``,
+    ``"eservices"``, ``"track"``, ``"my_requests"``, ``"agent"``, ``"language"``): this is how a
+    USSD shortcut code or a web deep link lands directly on a menu.  A conversation that starts
+    without one first asks the language (once per user) or offers to resume a dropped form.
     """
 
     channel: str

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import phonenumbers
 
 from integrations.privacy import mask_digits
@@ -16,6 +18,21 @@ def to_e164(raw: str, region: str = "BJ") -> str | None:
     if not phonenumbers.is_valid_number(number):
         return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def subscriber(raw: str, region: str = "BJ") -> str | None:
+    """The caller's number as a stable id: E.164 when valid, else ``+digits`` as the network sent it.
+
+    The operator vouches for the number on USSD and SMS, so an old 8-digit Benin number or a
+    test range phonenumbers calls invalid must not lock a citizen out; only junk is refused.
+    """
+    number = to_e164(raw, region)
+    if number:
+        return number
+    digits = re.sub(r"[\s\-()]", "", raw or "")
+    if re.fullmatch(r"\+?\d{6,15}", digits):
+        return "+" + digits.lstrip("+")
+    return None
 
 
 def mask(value: str) -> str:

@@ -216,3 +216,21 @@ def test_the_journey_works_through_an_x_road_security_server(make_app, sandbox):
     phone = Phone(app.test_client())
     phone.dial()
     assert "1 900 F CFA" in phone.press("1", "1", "1", "1")
+
+
+def test_numbers_the_network_vouches_for_are_served_even_if_unusual(app):
+    from tests.ussd_phone import Phone
+
+    for number in ("+22997000001", "2290197000002", "+254711082300"):
+        phone = Phone(app.test_client(), number=number)
+        assert "English" in phone.dial()
+        assert "Suivre une demande" in phone.press("1")
+
+
+def test_a_shortcut_goes_straight_to_its_menu_even_with_a_form_to_resume(phone):
+    phone.dial()
+    phone.press("1", "2")
+    number = next(line.split()[0] for line in phone.screen.split("\n") if "asier" in line)
+    phone.press(number, "1234567890")
+    screen = phone.dial(code="*202*3#")
+    assert "Entrez la référence" in screen

@@ -19,7 +19,7 @@ from channels.ussd.hops import new_input, shortcut
 from channels.ussd.screens import BACK, HOME, MORE, render
 from dialogs.i18n import gettext_for
 from dialogs.model import Conversation, Inbound, Reply
-from dialogs.phones import mask, to_e164
+from dialogs.phones import mask, subscriber
 from dialogs.store import StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ def callback() -> Response:
     text = form.get("text") or ""
     service_code = form.get("serviceCode") or ""
     rt = current_app.extensions["guichet"]
-    user = to_e164(phone, rt.settings.default_region)
+    user = subscriber(phone, rt.settings.default_region)
     try:
         if not session_id or user is None:
             log.warning("ussd hop without a session or a valid phone",
@@ -74,7 +74,8 @@ def _hop(rt, session_id: str, user: str, text: str, service_code: str) -> str:
         steps += [s for s in text.split("*") if s] if text else []
         if steps and not (conv.state.get("lang") or conv.profile.get("lang")):
             conv.state["lang"] = manager.default_lang  # a shortcut skips the language screen
-        reply = manager.step(conv, Inbound("ussd", user, session_id, start="home"))
+        reply = manager.step(conv, Inbound("ussd", user, session_id,
+                                           start="home" if steps else None))
         body = _show(conv, reply, rt.settings.ussd_screen_max)
         for step in steps[:6]:
             if reply.end:
@@ -143,7 +144,7 @@ def events() -> Response:
         status = "other"
     screen = "unknown"
     session_id = (form.get("sessionId") or "").strip()[:128]
-    user = to_e164(form.get("phoneNumber") or "")
+    user = subscriber(form.get("phoneNumber") or "")
     rt = current_app.extensions["guichet"]
     if session_id and user:
         try:
