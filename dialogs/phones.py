@@ -21,7 +21,7 @@ def to_e164(raw: str, region: str = "BJ") -> str | None:
 
 
 def subscriber(raw: str, region: str = "BJ") -> str | None:
-    """The caller's number as a stable id: E.164 when valid, else ``+digits`` as the network sent it.
+    """The caller's number as a stable id: E.164 when valid, else ``+digits`` as sent.
 
     The operator vouches for the number on USSD and SMS, so an old 8-digit Benin number or a
     test range phonenumbers calls invalid must not lock a citizen out; only junk is refused.
