@@ -240,10 +240,8 @@ class DialogManager:
         )
 
     def _on_procedures(self, conv: Conversation, inbound: Inbound) -> Reply:
-        choice = self._choice(conv, inbound)
-        if not choice.startswith("cat:"):
-            return self._invalid(conv)
-        return self._goto(conv, "category", {"slug": choice[4:]})
+        slug = self._picked(conv, inbound, "cat:")
+        return self._invalid(conv) if slug is None else self._goto(conv, "category", {"slug": slug})
 
     def _show_category(self, conv: Conversation) -> Reply:
         slug = conv.state["data"]["slug"]
@@ -261,10 +259,8 @@ class DialogManager:
         )
 
     def _on_category(self, conv: Conversation, inbound: Inbound) -> Reply:
-        choice = self._choice(conv, inbound)
-        if not choice.startswith("proc:"):
-            return self._invalid(conv)
-        return self._goto(conv, "sheet", {"slug": choice[5:]})
+        slug = self._picked(conv, inbound, "proc:")
+        return self._invalid(conv) if slug is None else self._goto(conv, "sheet", {"slug": slug})
 
     def _show_sheet(self, conv: Conversation) -> Reply:
         _ = self._t(conv)
@@ -315,10 +311,8 @@ class DialogManager:
         )
 
     def _on_eservices(self, conv: Conversation, inbound: Inbound) -> Reply:
-        choice = self._choice(conv, inbound)
-        if not choice.startswith("proc:"):
-            return self._invalid(conv)
-        return self._start_form(conv, choice[5:])
+        slug = self._picked(conv, inbound, "proc:")
+        return self._invalid(conv) if slug is None else self._start_form(conv, slug)
 
     def _form(self, slug: str) -> FormSchema | None:
         return self.portal.form(slug)
@@ -568,6 +562,11 @@ class DialogManager:
             return choices[int(text) - 1].id
         folded = text.casefold()
         return next((c.id for c in choices if c.label.casefold() == folded), "")
+
+    def _picked(self, conv: Conversation, inbound: Inbound, prefix: str) -> str | None:
+        """The rest of the picked choice id when it starts with ``prefix`` (``proc:<slug>``)."""
+        choice = self._choice(conv, inbound)
+        return choice[len(prefix):] if choice.startswith(prefix) else None
 
     def _invalid(self, conv: Conversation) -> Reply:
         _ = self._t(conv)
