@@ -29,41 +29,57 @@ def status_label(status: str, lang: str) -> str:
     }.get(status, status)
 
 
-def sheet_lines(proc: Procedure, lang: str) -> list[str]:
-    """Every fact of a procedure sheet, one line each, in the order citizens ask for them."""
+ASPECTS = ("cost", "delay", "validity", "online", "documents", "where")
+"""The facts of a sheet, in the order citizens ask for them (the NLU's ``aspect`` values)."""
+
+
+def fact(proc: Procedure, aspect: str, lang: str) -> str:
+    """One fact of a procedure as a line ("Coût : 1 900 F CFA"); unknown: "à confirmer"."""
     _ = gettext_for(lang)
     tbc = _("à confirmer")
+    if aspect == "cost":
+        cost = money(proc.cost_xof, lang) if proc.cost_xof is not None else tbc
+        if proc.cost_xof == 0:
+            cost = _("gratuit")
+        line = _("Coût : {cost}").format(cost=cost)
+        note, _fb = pick(proc.cost_note, lang)
+        return f"{line}\n{note}" if note else line
+    if aspect in ("delay", "validity"):
+        label = _("Délai : {value}") if aspect == "delay" else _("Validité : {value}")
+        text, _fb = pick(proc.delay if aspect == "delay" else proc.validity, lang)
+        return label.format(value=text or tbc)
+    if aspect == "online":
+        online = {
+            "yes": _("oui"),
+            "no": _("non"),
+            "appointment": _("rendez-vous en ligne obligatoire"),
+            "registration": _("inscription en ligne"),
+        }[proc.online]
+        if proc.online_url and proc.online != "no":
+            online = f"{online} ({proc.online_url})"
+        return _("En ligne : {value}").format(value=online)
+    if aspect == "documents":
+        docs = proc.documents.get(lang) or proc.documents.get("fr")
+        return _("Pièces : {value}").format(value=", ".join(docs) if docs else tbc)
+    if aspect == "where":
+        where, _fb = pick(proc.where, lang)
+        return _("Où : {value}").format(value=where or tbc)
+    raise ValueError(f"unknown aspect {aspect!r}")
+
+
+def heading(proc: Procedure, lang: str) -> list[str]:
+    """The title, and a note when the sheet is not available in ``lang``."""
+    _ = gettext_for(lang)
     title, fell_back = pick(proc.title, lang)
     lines = [title or proc.slug]
     if fell_back:
         lines.append(_("(Texte disponible en français seulement)"))
-    cost = money(proc.cost_xof, lang) if proc.cost_xof is not None else tbc
-    if proc.cost_xof == 0:
-        cost = _("gratuit")
-    lines.append(_("Coût : {cost}").format(cost=cost))
-    note, _fb = pick(proc.cost_note, lang)
-    if note:
-        lines.append(note)
-    for label, value in (
-        (_("Délai : {value}"), proc.delay),
-        (_("Validité : {value}"), proc.validity),
-    ):
-        text, _fb = pick(value, lang)
-        lines.append(label.format(value=text or tbc))
-    online = {
-        "yes": _("oui"),
-        "no": _("non"),
-        "appointment": _("rendez-vous en ligne obligatoire"),
-        "registration": _("inscription en ligne"),
-    }[proc.online]
-    if proc.online_url and proc.online != "no":
-        online = f"{online} ({proc.online_url})"
-    lines.append(_("En ligne : {value}").format(value=online))
-    docs = proc.documents.get(lang) or proc.documents.get("fr")
-    lines.append(_("Pièces : {value}").format(value=", ".join(docs) if docs else tbc))
-    where, _fb = pick(proc.where, lang)
-    lines.append(_("Où : {value}").format(value=where or tbc))
     return lines
+
+
+def sheet_lines(proc: Procedure, lang: str) -> list[str]:
+    """Every fact of a procedure sheet, one line each."""
+    return heading(proc, lang) + [fact(proc, aspect, lang) for aspect in ASPECTS]
 
 
 def status_lines(req: RequestStatus, lang: str, title: str | None = None) -> list[str]:
