@@ -8,7 +8,8 @@ COPY dialogs dialogs
 COPY nlu nlu
 COPY integrations integrations
 COPY locales locales
-RUN pip install --no-cache-dir . && pybabel compile -d locales -D messages
+RUN pip install --no-cache-dir . && pybabel compile -d locales -D messages \
+    && python -m nlu.train
 RUN useradd --create-home guichet && mkdir -p /app/var && chown guichet /app/var
 USER guichet
 EXPOSE 8000

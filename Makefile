@@ -40,7 +40,7 @@ redis-server:
 	  (apt-get update -qq && apt-get install -y -qq redis-server) >/dev/null 2>&1 || \
 	  echo "could not install redis-server: Redis tests will fail under CI=true"; }
 
-run: setup
+run: setup var/nlu-model.pkl
 	$(BIN)/gunicorn -c python:channels.gunicorn_conf 'channels.app:create_app()'
 
 test: setup redis-server
@@ -67,4 +67,4 @@ clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
--include nlu/nlu.mk
+include nlu/nlu.mk

@@ -1,0 +1,39 @@
+"""``POST /api/v1/parse``: the NLU over HTTP, in the contract's shape.
+
+Bad input is the caller's mistake and gets a 400 with a JSON ``error``, never a 500: a body that
+is not a JSON object, a missing, empty or non-string ``text``, a text over 1000 characters, a
+``lang`` that is not a known language code.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request
+
+from nlu import get_nlu
+from nlu.languages import normalise_code
+
+MAX_TEXT = 1000
+
+bp = Blueprint("nlu", __name__)
+
+
+def _bad(message: str):
+    return jsonify({"error": message}), 400
+
+
+@bp.post("/api/v1/parse")
+def parse_endpoint():
+    """Parse ``{"text": ..., "lang"?: ...}``."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return _bad("the body must be a JSON object with a 'text' field")
+    text = body.get("text")
+    if not isinstance(text, str) or not text.strip():
+        return _bad("'text' must be a non-empty string")
+    if len(text) > MAX_TEXT:
+        return _bad(f"'text' is longer than {MAX_TEXT} characters")
+    lang = body.get("lang")
+    if lang is not None and (not isinstance(lang, str) or normalise_code(lang) is None):
+        return _bad("'lang' must be a known language code such as fr, en, fon or yo")
+    service = current_app.config.get("NLU_SERVICE") or get_nlu()
+    return jsonify(service.parse(text, lang))

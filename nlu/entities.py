@@ -1,0 +1,170 @@
+"""Entity extraction for the embedded model: procedure, aspect, reference, npi, language.
+
+Rules rather than a learned tagger: the values are a closed catalogue (fuzzy lexicon matching),
+a handful of question words (aspect keywords) and fixed formats (regexes). Rules are fast, need
+little data, and do not forget a procedure that the training data mentions rarely. Every span is
+given in the original text, whatever the folding the matching needed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from nlu.lexicon import Lexicon
+from nlu.matcher import PhraseMatcher
+from nlu.normalize import AlignedText, align_ascii
+
+
+@dataclass(frozen=True)
+class Entity:
+    entity: str
+    value: str
+    start: int | None
+    end: int | None
+    confidence: float
+
+    def as_dict(self) -> dict:
+        """The contract's entity shape (no start/end when the entity was inferred)."""
+        d: dict = {"entity": self.entity, "value": self.value}
+        if self.start is not None:
+            d["start"], d["end"] = self.start, self.end
+        d["confidence"] = self.confidence
+        return d
+
+
+# A portal reference SP-YYYY-NNNNNN as people type it: "sp 2026 000123", "SP2026000123",
+# "Sp-2026-123", or without the prefix "2026-000123" (a separator is then required, since ten
+# bare digits are an NPI).
+_REFERENCE = re.compile(
+    r"(?<![a-z0-9])(?:sp\s*[-/._]?\s*(?P<y1>20\d\d)\s*[-/._]?\s*(?P<n1>\d{1,6})"
+    r"|(?P<y2>20\d\d)\s*[-/._]\s*(?P<n2>\d{6}))(?![0-9])"
+)
+# An NPI: ten digits standing alone (not part of a longer number such as +229 0197...).
+_NPI = re.compile(r"(?<![0-9+])(\d{10})(?![0-9])")
+
+# Aspect keywords on folded ASCII text (SMS spellings included: the text is not expanded here,
+# so that spans stay exact). "How long" words mean validity when a validity word is present and
+# delay otherwise; "combien" alone asks a cost, "combien de jours" a duration.
+_HOW_MUCH = r"(?:combien|cb|cbn|cmb|kmb|kbien|cbien|konbien|kombien|combin)"
+_TIME = r"(?:temps|tps|jours?|jrs?|mois|semaines?|heures?|h|ans|annees?|dannees?|djours?)"
+_DURATION = (
+    rf"{_HOW_MUCH}\W+(?:de\W+|d\W*)?{_TIME}|(?:dure|durer|prend|prendre)\W+{_HOW_MUCH}"
+    r"|how long|how many (?:days|weeks|months|years)|how much time"
+)
+_ASPECTS: dict[str, str] = {
+    "validity": (
+        r"validite|valable|valables|valide|valid|validity|expire\w*|expiration|expiry|perime"
+        r"|(?:does it|will it|it) last|lasts|wulo"
+    ),
+    "cost": (
+        rf"{_HOW_MUCH}(?!\W+(?:de\W+|d\W*)?{_TIME}(?![a-z]))"
+        r"|prix|pri|px|tarifs?|couts?|coute|coutent|couter|kout|koute"
+        r"|frais|montant|payer|paye|paie|paiement|argent|fcfa|cfa|francs?"
+        r"|how much(?! time)|cost|costs|costing|price|prices|fee|fees|charges?|pay|payment"
+        r"|payan|payants?|payantes?|gratuite?s?|gratui|gratuitement|free|paid|charged?"
+        r"|nabi|akwe|elo|owo"
+    ),
+    "documents": (
+        r"(?<!\bun )(?<!\bune )(?<!\ba )(?<!\ban )(?:pieces?|documents?|docs?|papiers?|papie)"
+        r"|fournir|requis"
+        r"|conditions?|exigee?s?|necessaires?|justificatifs?|apporter|amener|constituer"
+        r"|faut quoi|que faut il|qu est ce qu il faut|il faut quoi|besoin de quoi"
+        r"|requirements?|required|need to bring|bring|what do i need|papers|paperwork"
+        r"|wema te|wema tenu|iwe wo|ki ni mo nilo|kini mo nilo|nilo"
+    ),
+    "delay": (
+        r"delai|delais|duree|quand|rapidement|rapide|vite|attendre|attente"
+        r"|when|delay|how fast|quickly|processing time"
+        r"|hwetenu|igba wo|ojo meloo?|ose meloo?|osu meloo?"
+    ),
+    "where": (
+        r"lieu|adresse|bureau|bureaux|guichet|endroit|ou(?= (?:se|faire|on|aller|deposer|trouver"
+        r"|je|j|obtenir|retirer|demander|est|sont|puis|peut|peux|doit|dois|faut|il|l|le|la|les"
+        r"|ca)\b)|^ou|c est ou|cest ou|ou(?=\s*\??\s*$)|where|whr|office|address|location|located"
+        r"|fite|fitenu|nibo|ibo ni"
+    ),
+    "online": (
+        r"en ligne|enligne|internet|site|sites|web|online|on line|website|portail|portal"
+        r"|e ?service|depuis chez moi|depuis la maison|a distance|sans me deplacer|numerique"
+        r"|ayelujara|intaneeti"
+    ),
+}
+_ASPECT_RE = {k: re.compile(rf"(?<![a-z0-9])(?:{v})(?![a-z0-9])") for k, v in _ASPECTS.items()}
+_DURATION_RE = re.compile(rf"(?<![a-z0-9])(?:{_DURATION})(?![a-z0-9])")
+
+
+def find_references(aligned: AlignedText) -> list[Entity]:
+    """Portal references, normalised to ``SP-YYYY-NNNNNN``."""
+    found = []
+    for m in _REFERENCE.finditer(aligned.text):
+        year = m.group("y1") or m.group("y2")
+        number = (m.group("n1") or m.group("n2")).zfill(6)
+        start, end = aligned.span(m.start(), m.end())
+        found.append(Entity("reference", f"SP-{year}-{number}", start, end, 1.0))
+    return found
+
+
+def normalise_reference(text: str) -> str | None:
+    """``"sp 2026 000123"`` -> ``"SP-2026-000123"``; ``None`` when ``text`` holds none."""
+    refs = find_references(align_ascii(text))
+    return refs[0].value if refs else None
+
+
+def find_npis(aligned: AlignedText, taken: list[tuple[int, int]]) -> list[Entity]:
+    """Ten-digit NPIs outside the spans already taken by references."""
+    found = []
+    for m in _NPI.finditer(aligned.text):
+        start, end = aligned.span(m.start(), m.end())
+        if not any(start < b and a < end for a, b in taken):
+            found.append(Entity("npi", m.group(1), start, end, 1.0))
+    return found
+
+
+def find_aspects(aligned: AlignedText) -> list[Entity]:
+    """Aspects asked about, one entity per aspect, at its first keyword."""
+    text = aligned.text
+    durations = [m.span() for m in _DURATION_RE.finditer(text)]
+    found: dict[str, Entity] = {}
+    for aspect, regex in _ASPECT_RE.items():
+        for m in regex.finditer(text):
+            if any(m.start() < b and a < m.end() for a, b in durations):
+                continue  # "cb" in "ça dure cb" is part of a duration, not a cost
+            start, end = aligned.span(m.start(), m.end())
+            found[aspect] = Entity("aspect", aspect, start, end, 0.9)
+            break
+    if durations and "validity" not in found:
+        start, end = aligned.span(*durations[0])
+        found.setdefault("delay", Entity("aspect", "delay", start, end, 0.9))
+    return sorted(found.values(), key=lambda e: e.start or 0)
+
+
+class EntityExtractor:
+    """All rule-based entities of one message."""
+
+    def __init__(self, lexicon: Lexicon, common_words: frozenset[str] = frozenset()):
+        self.procedures = PhraseMatcher(lexicon.procedures, lexicon.weak,
+                                        common_words | lexicon.common_words)
+        self.languages = PhraseMatcher(lexicon.languages)
+
+    def extract(self, text: str) -> list[Entity]:
+        aligned = align_ascii(text)
+        refs = find_references(aligned)
+        taken = [(e.start, e.end) for e in refs]
+        npis = find_npis(aligned, taken)
+        taken += [(e.start, e.end) for e in npis]
+        procs = [
+            Entity("procedure", m.value, m.start, m.end, m.confidence)
+            for m in self.procedures.find(aligned, taken)
+        ]
+        if npis:  # "mon NPI 1234567890" gives an NPI, it does not ask about the NPI card
+            procs = [p for p in procs if p.value != "carte-npi" or "carte" in
+                     aligned.original[p.start:p.end].casefold()]
+        taken += [(e.start, e.end) for e in procs]
+        langs = [
+            Entity("language", m.value, m.start, m.end, m.confidence)
+            for m in self.languages.find(aligned, taken)
+        ]
+        aspects = [a for a in find_aspects(aligned)
+                   if not any(a.start < b and x < a.end for x, b in taken)]
+        return sorted(procs + aspects + refs + npis + langs, key=lambda e: e.start or 0)

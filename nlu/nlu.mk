@@ -1,0 +1,50 @@
+# NLU targets, included by the top-level Makefile (`include nlu/nlu.mk`), which defines BIN and
+# the `setup` target. Rasa lives in its own Python 3.10 environment (.venv-rasa): Rasa 3.6 does
+# not run on the service's Python 3.11, and the service never needs it.
+
+RASA_VENV ?= .venv-rasa
+RASA_DIR ?= var/rasa
+RASA_PORT ?= 5005
+RASA_ENV := RASA_TELEMETRY_ENABLED=false RASA_CACHE_DIRECTORY=$(RASA_DIR)/cache
+
+.PHONY: nlu-train nlu-eval nlu-lexicon rasa-setup rasa-train rasa-run
+
+## nlu-train: train the embedded model into var/nlu-model.pkl (the service also trains on demand)
+nlu-train: setup
+	$(BIN)/python -m nlu.train
+
+## nlu-eval: held-out figures; with RASA_URL set, Rasa's figures side by side
+nlu-eval: setup
+	$(BIN)/python -m nlu.evaluate
+
+## nlu-lexicon: regenerate nlu/data/lexicon.yml from the portal catalogue
+nlu-lexicon: setup
+	$(BIN)/python -m nlu.lexicon
+
+$(RASA_VENV)/bin/rasa:
+	@py=""; for c in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python3.10 /usr/bin/python3.10; do \
+	  if "$$c" -c 'import sys; assert sys.version_info[:2] == (3, 10)' >/dev/null 2>&1; then \
+	    py="$$c"; break; fi; done; \
+	test -n "$$py" || { echo "rasa-setup: python3.10 not found" >&2; exit 1; }; \
+	"$$py" -m venv $(RASA_VENV)
+	$(RASA_VENV)/bin/pip install --quiet --upgrade pip
+	$(RASA_VENV)/bin/pip install --quiet 'rasa==3.6.*'
+
+## rasa-setup: the Rasa 3.6 environment (heavy: about 2 GB)
+rasa-setup: $(RASA_VENV)/bin/rasa
+
+## rasa-train: train Rasa (DIET) on nlu/data into var/rasa/models
+rasa-train: rasa-setup
+	mkdir -p $(RASA_DIR)/models
+	$(RASA_ENV) $(RASA_VENV)/bin/rasa train nlu --config nlu/rasa/config.yml --nlu nlu/data \
+	  --out $(RASA_DIR)/models --fixed-model-name guichet-nlu
+
+## rasa-run: serve the trained model on port 5005 (then: RASA_URL=http://127.0.0.1:5005)
+rasa-run: rasa-setup
+	$(RASA_ENV) $(RASA_VENV)/bin/rasa run --enable-api --port $(RASA_PORT) \
+	  -m $(RASA_DIR)/models/guichet-nlu.tar.gz
+
+## var/nlu-model.pkl: the embedded model's artefact, rebuilt when its data or code change
+## (make `run` depend on it so that workers load it instead of training, and skip scikit-learn)
+var/nlu-model.pkl: $(wildcard nlu/data/*.yml nlu/resources/*.yml nlu/*.py) | setup
+	$(BIN)/python -m nlu.train
