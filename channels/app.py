@@ -7,12 +7,15 @@ message naming the variable (see :mod:`channels.config`).
 from __future__ import annotations
 
 import logging
+import threading
 
 from flask import Flask, jsonify
 
+import nlu
 from channels import health, logs, runtime
 from channels.config import Settings
 from channels.ussd import bp as ussd_bp
+from nlu.blueprint import bp as nlu_bp
 
 log = logging.getLogger(__name__)
 
@@ -30,12 +33,9 @@ def create_app(settings: Settings | None = None, rt: runtime.Runtime | None = No
     app.extensions["guichet"] = rt
     app.register_blueprint(health.bp)
     app.register_blueprint(ussd_bp)
-    try:
-        from nlu.blueprint import bp as nlu_bp
-    except ImportError:  # the NLU is optional at this stage of the build
-        nlu_bp = None
-    if nlu_bp is not None:
-        app.register_blueprint(nlu_bp)
+    app.register_blueprint(nlu_bp)
+    # Load the NLU model now, off the request path, so the first question is not slow.
+    threading.Thread(target=nlu.get_nlu, name="nlu-warmup", daemon=True).start()
 
     @app.errorhandler(404)
     def not_found(_error):

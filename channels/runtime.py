@@ -14,6 +14,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import nlu
 from channels.config import ROOT, Settings
 from channels.queue import DEFAULT_DELAYS, RQQueue, TaskQueue, ThreadQueue
 from channels.sms.messages import MessageLog, engine_for
@@ -88,7 +89,7 @@ def build(settings: Settings, *, retry_delays: Sequence[float] = DEFAULT_DELAYS)
     manager = DialogManager(
         store, portal, QueuedEffects(queue),
         session_ttl=settings.session_ttl, resume_window=settings.resume_window,
-        track_code=settings.ussd_service_code,
+        track_code=settings.ussd_service_code, nlu=nlu.parse,
     )
     return Runtime(settings, store, portal, messages, sms, queue, manager, closers)
 

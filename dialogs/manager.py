@@ -12,6 +12,7 @@ it has (the cached catalogue) or says what will happen next.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 import uuid
@@ -23,7 +24,7 @@ from dialogs.i18n import LANGUAGE_NAMES, gettext_for, money
 from dialogs.model import Choice, Conversation, Handoff, Inbound, Reply
 from dialogs.references import normalise as normalise_reference
 from dialogs.store import Store
-from dialogs.texts import sheet_lines, short_title, status_lines
+from dialogs.texts import ASPECTS, fact, heading, sheet_lines, short_title, status_lines
 from integrations.portal import PortalClient
 from integrations.portal.errors import PortalError, PortalNotFound, PortalUnavailable
 from integrations.portal.models import FormField, FormSchema, pick
@@ -36,6 +37,13 @@ HOME_CHOICES = ("procedures", "eservices", "track", "my_requests", "agent", "lan
 PROFILE_TTL = 400 * 24 * 3600
 MAX_RECENT = 5
 MAX_STACK = 12
+MIN_CONFIDENCE = 0.45
+"""Below this intent confidence the manager says it did not understand rather than guess."""
+LANGUAGE_CONFIDENCE = 0.6
+NO_NLU_STATES = ("form", "track")
+"""States whose free text is an answer (a form field, a reference), never a question."""
+
+Parser = Callable[[str, "str | None"], dict]
 
 
 class DialogManager:
@@ -53,6 +61,7 @@ class DialogManager:
         resume_window: int = 600,
         track_code: str = "*202#",
         clock: Callable[[], float] = time.time,
+        nlu: Parser | None = None,
     ) -> None:
         self.store = store
         self.portal = portal
@@ -63,6 +72,7 @@ class DialogManager:
         self.resume_window = resume_window
         self.track_code = track_code
         self.clock = clock
+        self.nlu = nlu
 
     # -- persistence -------------------------------------------------------------------------
 
@@ -110,6 +120,10 @@ class DialogManager:
         """Apply one input to the conversation and return what to show next."""
         if inbound.locale in self.languages and not conv.state.get("lang"):
             conv.state["lang"] = inbound.locale
+        text = (inbound.text or "").strip()
+        if inbound.start is None and not conv.state.get("at") and text and self.nlu:
+            self._start(conv, "home")  # a first message that is a question: answer it
+            return self._understand(conv, text)
         if inbound.start is not None or not conv.state.get("at"):
             return self._start(conv, inbound.start)
         if inbound.choice == "nav:home":
@@ -119,6 +133,9 @@ class DialogManager:
         handler = getattr(self, f"_on_{conv.state['at']}", None)
         if handler is None:  # a state from an older release: start again rather than fail
             return self._goto(conv, "home", reset=True)
+        if (text and not text.isdigit() and not inbound.choice and self.nlu
+                and conv.state["at"] not in NO_NLU_STATES and not self._choice(conv, inbound)):
+            return self._understand(conv, text)
         return handler(conv, inbound)
 
     def show(self, conv: Conversation) -> Reply:
@@ -270,10 +287,18 @@ class DialogManager:
             return self._goto(conv, "home", reset=True)
         except PortalError:
             return self._unavailable(conv)
-        choices = [Choice("sms", _("Recevoir par SMS"))]
+        lang = self.lang(conv)
+        aspects = conv.state["data"].get("aspects") or []
+        choices = []
+        if aspects:  # a question about one fact gets that fact, and the rest on request
+            lines = heading(proc, lang)[:1] + [fact(proc, a, lang) for a in aspects]
+            choices.append(Choice("more", _("Toute la fiche")))
+        else:
+            lines = sheet_lines(proc, lang)
+        choices.append(Choice("sms", _("Recevoir par SMS")))
         if proc.eservice:
             choices.append(Choice("apply", _("Faire la demande")))
-        return self._reply(conv, sheet_lines(proc, self.lang(conv)), choices=tuple(choices))
+        return self._reply(conv, lines, choices=tuple(choices))
 
     def _on_sheet(self, conv: Conversation, inbound: Inbound) -> Reply:
         _ = self._t(conv)
@@ -293,6 +318,8 @@ class DialogManager:
             )
         if choice == "apply":
             return self._start_form(conv, slug)
+        if choice == "more":
+            return self._goto(conv, "sheet", {"slug": slug})
         return self._invalid(conv)
 
     # -- e-services --------------------------------------------------------------------------
@@ -481,8 +508,8 @@ class DialogManager:
         try:
             req = self.portal.status(reference)
         except PortalNotFound:
-            return self.show(conv).with_error(
-                _("Aucune demande {ref}.").format(ref=reference))
+            reply = self.show(conv) if conv.state["at"] == "track" else self._goto(conv, "track")
+            return reply.with_error(_("Aucune demande {ref}.").format(ref=reference))
         except PortalUnavailable:
             self.effects.status_later(user=conv.user, lang=lang, reference=reference,
                                       key=f"status:{conv.session}:{reference}")
@@ -547,6 +574,146 @@ class DialogManager:
             [_("Pour parler à un conseiller, appelez le 135 (Allo Service Public).")],
             end=True, expects="nothing", handoff=Handoff(reason="asked"),
         )
+
+    # -- free text ---------------------------------------------------------------------------
+
+    def _understand(self, conv: Conversation, text: str) -> Reply:
+        """Answer a message written in the citizen's own words (SMS, WhatsApp, web chat)."""
+        try:
+            result = self.nlu(text[:1000], conv.profile.get("lang"))  # type: ignore[misc]
+        except Exception:  # the NLU must never take a conversation down
+            log.exception("nlu failed")
+            return self._misunderstood(conv)
+        language = result.get("language") or {}
+        if (not conv.profile.get("lang") and language.get("code") in self.languages
+                and language.get("confidence", 0) >= LANGUAGE_CONFIDENCE):
+            conv.state["lang"] = language["code"]  # answer in the language of the question
+        intent = result.get("intent") or {}
+        name = intent.get("name") or "out_of_scope"
+        if intent.get("confidence", 0) < MIN_CONFIDENCE:
+            name = "out_of_scope"
+        found: dict[str, list[str]] = {}
+        for entity in result.get("entities") or []:
+            values = found.setdefault(entity.get("entity", ""), [])
+            if entity.get("value") not in values:
+                values.append(entity.get("value"))
+        handler = getattr(self, f"_intent_{name}", None)
+        if handler is None:
+            return self._misunderstood(conv)
+        reply = handler(conv, found)
+        if reply is None:
+            return self._misunderstood(conv)
+        conv.state["misses"] = 0
+        return reply
+
+    def _misunderstood(self, conv: Conversation) -> Reply:
+        _ = self._t(conv)
+        conv.state["misses"] = conv.state.get("misses", 0) + 1
+        if conv.state["misses"] >= 2:
+            return self._reply(conv, [_(
+                "Je ne comprends toujours pas. Un conseiller du 135 peut vous aider."
+            )], choices=(Choice("agent", _("Parler à un agent")),
+                         Choice("nav:home", _("Menu principal"))))
+        home = self._goto(conv, "home", reset=True)
+        return self._prefixed(home, _(
+            "Je n'ai pas compris. Posez une question courte (ex : prix du passeport) "
+            "ou choisissez :"))
+
+    @staticmethod
+    def _prefixed(reply: Reply, line: str) -> Reply:
+        return dataclasses.replace(reply, parts=(line, *reply.parts))
+
+    def _intent_ask_procedure(self, conv: Conversation, found: dict) -> Reply | None:
+        _ = self._t(conv)
+        slugs = found.get("procedure", [])
+        aspects = [a for a in found.get("aspect", []) if a in ASPECTS]
+        if len(slugs) > 1:
+            return self._goto(conv, "clarify", {"slugs": slugs[:5], "aspects": aspects})
+        if not slugs:
+            return self._prefixed(self._goto(conv, "procedures"),
+                                  _("De quelle démarche s'agit-il ?"))
+        return self._goto(conv, "sheet", {"slug": slugs[0], "aspects": aspects})
+
+    def _intent_start_eservice(self, conv: Conversation, found: dict) -> Reply | None:
+        _ = self._t(conv)
+        slugs = found.get("procedure", [])
+        if not slugs:
+            return self._goto(conv, "eservices")
+        try:
+            schema = self._form(slugs[0])
+        except PortalError:
+            return self._unavailable(conv)
+        if schema is None:
+            reply = self._goto(conv, "sheet", {"slug": slugs[0], "aspects": ["online", "where"]})
+            return self._prefixed(reply, _("Cette démarche ne peut pas être faite ici."))
+        return self._start_form(conv, slugs[0])
+
+    def _intent_track_request(self, conv: Conversation, found: dict) -> Reply | None:
+        references = found.get("reference", [])
+        if references and normalise_reference(references[0]):
+            return self._status(conv, normalise_reference(references[0]) or "")
+        return self._goto(conv, "track")
+
+    def _intent_human_handoff(self, conv: Conversation, found: dict) -> Reply | None:
+        return self._goto(conv, "agent")
+
+    def _intent_change_language(self, conv: Conversation, found: dict) -> Reply | None:
+        wanted = [code for code in found.get("language", []) if code in self.languages]
+        if not wanted:
+            return self._goto(conv, "language")
+        return self._on_language(conv, Inbound(conv.channel, conv.user, conv.session,
+                                               choice=f"lang:{wanted[0]}"))
+
+    def _intent_greet(self, conv: Conversation, found: dict) -> Reply | None:
+        _ = self._t(conv)
+        return self._prefixed(self._goto(conv, "home", reset=True), _(
+            "Bonjour ! Posez votre question (ex : prix du passeport) ou choisissez :"))
+
+    def _intent_help(self, conv: Conversation, found: dict) -> Reply | None:
+        _ = self._t(conv)
+        return self._prefixed(self._goto(conv, "home", reset=True), _(
+            "Je réponds sur les démarches : coût, délai, pièces, où aller. "
+            "Vous pouvez aussi faire ou suivre une demande."))
+
+    def _intent_thanks(self, conv: Conversation, found: dict) -> Reply | None:
+        _ = self._t(conv)
+        return self._reply(conv, [_("Avec plaisir. Bonne journée !")], end=True,
+                           expects="nothing")
+
+    def _intent_goodbye(self, conv: Conversation, found: dict) -> Reply | None:
+        _ = self._t(conv)
+        return self._reply(conv, [_("Au revoir et merci.")], end=True, expects="nothing")
+
+    def _intent_affirm(self, conv: Conversation, found: dict) -> Reply | None:
+        answer = {"confirm": "confirm", "resume": "yes"}.get(conv.state.get("at", ""))
+        if answer is None:
+            return None
+        return self.step(conv, Inbound(conv.channel, conv.user, conv.session, choice=answer))
+
+    def _intent_deny(self, conv: Conversation, found: dict) -> Reply | None:
+        answer = {"confirm": "cancel", "resume": "no"}.get(conv.state.get("at", ""))
+        if answer is None:
+            return None
+        return self.step(conv, Inbound(conv.channel, conv.user, conv.session, choice=answer))
+
+    def _show_clarify(self, conv: Conversation) -> Reply:
+        _ = self._t(conv)
+        lang = self.lang(conv)
+        choices = []
+        for slug in conv.state["data"]["slugs"]:
+            try:
+                choices.append(Choice(f"proc:{slug}", short_title(self.portal.procedure(slug),
+                                                                  lang)))
+            except PortalError:
+                continue
+        return self._reply(conv, [_("De quelle démarche parlez-vous ?")], choices=tuple(choices))
+
+    def _on_clarify(self, conv: Conversation, inbound: Inbound) -> Reply:
+        slug = self._picked(conv, inbound, "proc:")
+        if slug is None:
+            return self._invalid(conv)
+        return self._goto(conv, "sheet", {"slug": slug,
+                                          "aspects": conv.state["data"].get("aspects", [])})
 
     # -- helpers -----------------------------------------------------------------------------
 
