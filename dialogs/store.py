@@ -27,6 +27,13 @@ class Store(Protocol):
     def put_many(self, items: Mapping[str, tuple[dict | None, int | None]]) -> None:
         """Write ``{key: (value, ttl_seconds)}``; a ``None`` value deletes the key."""
 
+    def first_time(self, key: str, ttl: int) -> bool:
+        """Mark ``key`` as seen for ``ttl`` seconds; True only for the first caller.
+
+        Providers redeliver webhooks (the same SMS or WhatsApp message id twice): this is how a
+        channel handles each once, across workers.
+        """
+
     def ping(self) -> bool: ...
 
 
@@ -61,6 +68,15 @@ class MemoryStore:
                     expiry = now + ttl if ttl else None
                     self._data[key] = (json.dumps(value, ensure_ascii=False), expiry)
 
+    def first_time(self, key: str, ttl: int) -> bool:
+        now = self._clock()
+        with self._lock:
+            item = self._data.get(key)
+            if item is not None and (item[1] is None or item[1] > now):
+                return False
+            self._data[key] = ("1", now + ttl)
+            return True
+
     def ping(self) -> bool:
         return True
 
@@ -94,6 +110,12 @@ class RedisStore:
                 else:
                     pipe.set(key, json.dumps(value, ensure_ascii=False), ex=ttl or None)
             pipe.execute()
+        except redis.RedisError as exc:
+            raise StoreUnavailable(str(exc)) from exc
+
+    def first_time(self, key: str, ttl: int) -> bool:
+        try:
+            return bool(self.client.set(key, "1", nx=True, ex=ttl))
         except redis.RedisError as exc:
             raise StoreUnavailable(str(exc)) from exc
 
