@@ -95,6 +95,14 @@ class MessageLog:
         with self.engine.begin() as db:
             db.execute(outbound.update().where(outbound.c.id == message_id).values(**values))
 
+    def update_by_provider_id(self, provider_id: str, *, status: str,
+                              error: str | None = None) -> bool:
+        """Apply a provider's status report (delivery report, WhatsApp status); False if unknown."""
+        with self.engine.begin() as db:
+            done = db.execute(outbound.update().where(outbound.c.provider_id == provider_id)
+                              .values(status=status, error=error, updated_at=self._now()))
+        return done.rowcount > 0
+
     def recent(self, recipient: str | None = None, limit: int = 50) -> list[Message]:
         """Newest first; the simulator's outbox and the tests read this."""
         query = sa.select(outbound).order_by(outbound.c.id.desc()).limit(limit)
