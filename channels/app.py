@@ -14,6 +14,7 @@ from flask import Flask, jsonify
 import nlu
 from channels import health, logs, runtime
 from channels.config import Settings
+from channels.sessions import BrowserSessionInterface
 from channels.ussd import bp as ussd_bp
 from nlu.blueprint import bp as nlu_bp
 
@@ -30,6 +31,7 @@ def create_app(settings: Settings | None = None, rt: runtime.Runtime | None = No
 
     app = Flask(__name__)
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=256 * 1024)
+    app.session_interface = BrowserSessionInterface()
     app.extensions["guichet"] = rt
     app.register_blueprint(health.bp)
     app.register_blueprint(ussd_bp)

@@ -9,6 +9,7 @@ Babel's narrow no-break spaces -> spaces); :func:`segments` counts parts as netw
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 BASIC = set(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
@@ -35,8 +36,12 @@ def _plain(ch: str) -> str:
     return base if base and all(c in BASIC for c in base) else "?"
 
 
+@lru_cache(maxsize=4096)
 def to_gsm7(text: str) -> str:
-    """Rewrite ``text`` so that every character is in the GSM-7 basic table."""
+    """Rewrite ``text`` so that every character is in the GSM-7 basic table.
+
+    Cached: menus and labels repeat on every hop, and this runs character by character.
+    """
     out = []
     for ch in unicodedata.normalize("NFC", text):
         if ch in BASIC:

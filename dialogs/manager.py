@@ -58,6 +58,7 @@ class DialogManager:
         languages: tuple[str, ...] = ("fr", "en"),
         default_lang: str = "fr",
         session_ttl: int = 180,
+        channel_ttls: dict[str, int] | None = None,
         resume_window: int = 600,
         track_code: str = "*202#",
         clock: Callable[[], float] = time.time,
@@ -69,6 +70,8 @@ class DialogManager:
         self.languages = languages
         self.default_lang = default_lang
         self.session_ttl = session_ttl
+        self.channel_ttls = channel_ttls or {}
+        """Per-channel session lifetimes: a chat waits for a reply longer than a USSD hop."""
         self.resume_window = resume_window
         self.track_code = track_code
         self.clock = clock
@@ -96,7 +99,8 @@ class DialogManager:
         """Write back what changed in one round trip; an ended session is deleted."""
         skey, pkey, dkey = self._keys(conv.channel, conv.session, conv.user)
         items: dict[str, tuple[dict | None, int | None]] = {
-            skey: (None if end else {"dialog": conv.state, "edge": conv.edge}, self.session_ttl)
+            skey: (None if end else {"dialog": conv.state, "edge": conv.edge},
+                   self.channel_ttls.get(conv.channel, self.session_ttl))
         }
         if conv.profile_dirty:
             items[pkey] = (conv.profile, PROFILE_TTL)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import phonenumbers
 
@@ -20,6 +21,7 @@ def to_e164(raw: str, region: str = "BJ") -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+@lru_cache(maxsize=8192)
 def subscriber(raw: str, region: str = "BJ") -> str | None:
     """The caller's number as a stable id: E.164 when valid, else ``+digits`` as sent.
 

@@ -34,6 +34,9 @@ class Store(Protocol):
         channel handles each once, across workers.
         """
 
+    def incr(self, key: str, ttl: int) -> int:
+        """Count an event in a window of ``ttl`` seconds that starts at the first event."""
+
     def ping(self) -> bool: ...
 
 
@@ -77,6 +80,16 @@ class MemoryStore:
             self._data[key] = ("1", now + ttl)
             return True
 
+    def incr(self, key: str, ttl: int) -> int:
+        now = self._clock()
+        with self._lock:
+            item = self._data.get(key)
+            if item is None or (item[1] is not None and item[1] <= now):
+                item = ("0", now + ttl)
+            count = int(item[0]) + 1
+            self._data[key] = (str(count), item[1])
+            return count
+
     def ping(self) -> bool:
         return True
 
@@ -103,6 +116,13 @@ class RedisStore:
 
     def put_many(self, items: Mapping[str, tuple[dict | None, int | None]]) -> None:
         try:
+            if len(items) == 1:  # the common hop: only the session changed, one plain command
+                ((key, (value, ttl)),) = items.items()
+                if value is None:
+                    self.client.delete(key)
+                else:
+                    self.client.set(key, json.dumps(value, ensure_ascii=False), ex=ttl or None)
+                return
             pipe = self.client.pipeline(transaction=False)
             for key, (value, ttl) in items.items():
                 if value is None:
@@ -118,6 +138,16 @@ class RedisStore:
             return bool(self.client.set(key, "1", nx=True, ex=ttl))
         except redis.RedisError as exc:
             raise StoreUnavailable(str(exc)) from exc
+
+    def incr(self, key: str, ttl: int) -> int:
+        try:
+            pipe = self.client.pipeline(transaction=True)
+            pipe.incr(key)
+            pipe.expire(key, ttl, nx=True)
+            count, _ = pipe.execute()
+        except redis.RedisError as exc:
+            raise StoreUnavailable(str(exc)) from exc
+        return int(count)
 
     def ping(self) -> bool:
         try:

@@ -11,12 +11,8 @@ from dialogs.store import MemoryStore, RedisStore
 def store(request):
     if request.param == "memory":
         clock = {"now": 1000.0}
-        store = MemoryStore(clock=lambda: clock["now"])
-        store.advance = lambda seconds: clock.__setitem__("now", clock["now"] + seconds)
-        return store
-    store = RedisStore(request.getfixturevalue("redis_url"))
-    store.advance = None
-    return store
+        return MemoryStore(clock=lambda: clock["now"])
+    return RedisStore(request.getfixturevalue("redis_url"))
 
 
 def test_values_round_trip_and_none_deletes(store):
@@ -30,6 +26,11 @@ def test_first_time_is_true_once(store):
     assert store.first_time("msg:1", 60) is True
     assert store.first_time("msg:1", 60) is False
     assert store.first_time("msg:2", 60) is True
+
+
+def test_incr_counts_within_a_window(store):
+    assert [store.incr("rate:x", 60) for _ in range(3)] == [1, 2, 3]
+    assert store.incr("rate:y", 60) == 1
 
 
 def test_memory_entries_expire():

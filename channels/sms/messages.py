@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,7 +34,11 @@ outbound = sa.Table(
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )
 
-FINAL_SENT = ("sent", "outbox", "submitted", "success", "buffered")
+FINAL_SENT = ("sent", "outbox", "submitted", "delivered", "buffered")
+"""Statuses of a message the provider accepted: never send it again."""
+DONE = ("failed", "rejected", "opted_out", "dead", "uncertain")
+"""Statuses no automatic retry changes; ``dead`` and ``uncertain`` wait for an operator."""
+DEAD_LETTER = ("dead", "uncertain")
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,10 @@ class Message:
     error: str | None
 
 
+def _message(row: sa.Row) -> Message:
+    return Message(**{k: row._mapping[k] for k in Message.__dataclass_fields__})
+
+
 def engine_for(url: str) -> sa.Engine:
     """An engine for ``url``; a SQLite file's folder is created, and writers wait for locks."""
     parsed = make_url(url)
@@ -60,12 +69,24 @@ def engine_for(url: str) -> sa.Engine:
     return sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
 
 
+def create_tables(engine: sa.Engine, attempts: int = 3) -> None:
+    """Create missing tables; tolerate another worker creating them at the same moment."""
+    for attempt in range(attempts):
+        try:
+            metadata.create_all(engine)
+            return
+        except (sa.exc.OperationalError, sa.exc.ProgrammingError, sa.exc.IntegrityError):
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.2 * (attempt + 1))
+
+
 class MessageLog:
     """Insert, update and read outbound messages."""
 
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
-        metadata.create_all(engine)
+        create_tables(engine)
 
     @staticmethod
     def _now() -> dt.datetime:
@@ -83,7 +104,7 @@ class MessageLog:
                         key=key, channel=channel, recipient=recipient, body=body, lang=lang,
                         status="pending", attempts=0, created_at=now, updated_at=now))
                 row = db.execute(sa.select(outbound).where(outbound.c.key == key)).first()
-        return Message(**{k: row._mapping[k] for k in Message.__dataclass_fields__})
+        return _message(row)
 
     def update(self, message_id: int, *, status: str, provider_id: str | None = None,
                error: str | None = None, attempted: bool = True) -> None:
@@ -110,7 +131,24 @@ class MessageLog:
             query = query.where(outbound.c.recipient == recipient)
         with self.engine.connect() as db:
             rows = db.execute(query).all()
-        return [Message(**{k: r._mapping[k] for k in Message.__dataclass_fields__}) for r in rows]
+        return [_message(r) for r in rows]
+
+    def dead_letters(self, limit: int = 100) -> list[Message]:
+        """Messages no retry will send: for an operator to inspect and replay."""
+        query = (sa.select(outbound).where(outbound.c.status.in_(DEAD_LETTER))
+                 .order_by(outbound.c.id).limit(limit))
+        with self.engine.connect() as db:
+            rows = db.execute(query).all()
+        return [_message(r) for r in rows]
+
+    def reopen(self, key: str) -> Message | None:
+        """Put a dead-lettered message back to ``pending`` so a replay sends it."""
+        with self.engine.begin() as db:
+            db.execute(outbound.update().where(outbound.c.key == key)
+                       .where(outbound.c.status.in_(DEAD_LETTER))
+                       .values(status="pending", error=None, updated_at=self._now()))
+            row = db.execute(sa.select(outbound).where(outbound.c.key == key)).first()
+        return _message(row) if row else None
 
     def ping(self) -> bool:
         try:

@@ -16,7 +16,7 @@ from africastalking.Service import AfricasTalkingException
 from africastalking.SMS import SMSService
 
 from channels.gsm7 import to_gsm7
-from channels.sms.messages import FINAL_SENT, MessageLog
+from channels.sms.messages import DONE, FINAL_SENT, MessageLog
 from dialogs.phones import mask
 
 log = logging.getLogger(__name__)
@@ -90,28 +90,59 @@ class AfricasTalkingTransport:
         raise TransientSendError(f"{code} {status}")
 
 
-class SmsSender:
-    """Send an SMS once per key, recording every attempt in the message log."""
+class OptOuts(Protocol):
+    def opted_out(self, phone: str) -> bool: ...
 
-    def __init__(self, messages: MessageLog, transport: Transport) -> None:
+
+class SmsSender:
+    """Send an SMS once per key, recording every attempt in the message log.
+
+    The message is marked ``sending`` before the provider is called.  A later attempt that finds
+    it still ``sending`` knows the previous one died mid-call (a killed worker): the provider may
+    already have it, so it is marked ``uncertain`` for an operator instead of being sent twice.
+    """
+
+    def __init__(self, messages: MessageLog, transport: Transport,
+                 optouts: OptOuts | None = None) -> None:
         self.messages = messages
         self.transport = transport
+        self.optouts = optouts
 
-    def send(self, user: str, text: str, *, lang: str, key: str) -> str:
-        """Send and return the final status; raise :class:`TransientSendError` to be retried."""
+    def send(self, user: str, text: str, *, lang: str, key: str, final: bool = False,
+             force: bool = False) -> str:
+        """Send and return the status; raise :class:`TransientSendError` to be retried.
+
+        ``final``: no retry will follow, so a transient failure makes the message ``dead``
+        (the dead-letter list).  ``force``: send even to a number that opted out (the one
+        confirmation of ``STOP`` itself).
+        """
         body = to_gsm7(text)
         message = self.messages.claim(key=key, channel="sms", recipient=user, body=body,
                                       lang=lang)
-        if message.status in FINAL_SENT or message.status == "failed":
+        if message.status in FINAL_SENT or message.status in DONE:
             return message.status
+        if message.status == "sending":
+            self.messages.update(message.id, status="uncertain", attempted=False,
+                                 error="the previous attempt stopped during the provider call")
+            log.error("sms outcome unknown, kept for an operator", extra={"key": key})
+            return "uncertain"
+        if not force and self.optouts is not None and self.optouts.opted_out(user):
+            self.messages.update(message.id, status="opted_out", attempted=False)
+            return "opted_out"
+        self.messages.update(message.id, status="sending")
         try:
             sent = self.transport.transmit(user, message.body)
         except PermanentSendError as exc:
-            self.messages.update(message.id, status="failed", error=str(exc))
+            self.messages.update(message.id, status="failed", error=str(exc), attempted=False)
             log.warning("sms refused for good", extra={"recipient": mask(user), "error": str(exc)})
             return "failed"
         except TransientSendError as exc:
-            self.messages.update(message.id, status="retrying", error=str(exc))
+            status = "dead" if final else "retrying"
+            self.messages.update(message.id, status=status, error=str(exc), attempted=False)
+            if final:
+                log.error("sms gave up, in the dead-letter list", extra={"key": key})
+                return "dead"
             raise
-        self.messages.update(message.id, status=sent.status, provider_id=sent.provider_id)
+        self.messages.update(message.id, status=sent.status, provider_id=sent.provider_id,
+                             attempted=False)
         return sent.status

@@ -1,0 +1,114 @@
+"""Incoming SMS and opt-outs, kept durably beside the outbound message log.
+
+An incoming message is written here before anything else happens to it: the provider's ``id``
+is unique, so a redelivered callback is recognised (and not answered twice) even after a restart,
+and a message whose processing died can be found and finished.  Opt-outs (``STOP``) must outlive
+every cache: they are a promise to the citizen.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from channels.sms.messages import create_tables, metadata
+
+inbound = sa.Table(
+    "inbound_sms",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("provider_id", sa.String(100), nullable=False, unique=True),
+    sa.Column("sender", sa.String(32), nullable=False),
+    sa.Column("recipient", sa.String(32)),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("link_id", sa.String(100)),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+)
+optouts = sa.Table(
+    "sms_optouts",
+    metadata,
+    sa.Column("phone", sa.String(32), primary_key=True),
+    sa.Column("since", sa.DateTime(timezone=True), nullable=False),
+)
+
+
+@dataclass(frozen=True)
+class IncomingSms:
+    id: int
+    provider_id: str
+    sender: str
+    recipient: str | None
+    text: str
+    link_id: str | None
+    status: str
+
+
+class Inbox:
+    """Record incoming SMS once per provider id, and keep opt-outs."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+        create_tables(engine)
+
+    def record(self, *, provider_id: str, sender: str, recipient: str | None, text: str,
+               link_id: str | None) -> tuple[IncomingSms, bool]:
+        """Store the message; ``(message, False)`` when this provider id was seen before."""
+        with self.engine.begin() as db:
+            row = db.execute(sa.select(inbound).where(inbound.c.provider_id == provider_id)).first()
+            created = row is None
+            if created:
+                try:
+                    with db.begin_nested():
+                        db.execute(inbound.insert().values(
+                            provider_id=provider_id, sender=sender, recipient=recipient,
+                            text=text, link_id=link_id, status="received",
+                            received_at=dt.datetime.now(dt.UTC)))
+                except sa.exc.IntegrityError:
+                    created = False  # a concurrent delivery of the same id won
+                row = db.execute(sa.select(inbound)
+                                 .where(inbound.c.provider_id == provider_id)).first()
+        return self._message(row), created
+
+    def get(self, message_id: int) -> IncomingSms | None:
+        with self.engine.connect() as db:
+            row = db.execute(sa.select(inbound).where(inbound.c.id == message_id)).first()
+        return self._message(row) if row else None
+
+    def mark(self, message_id: int, status: str) -> None:
+        with self.engine.begin() as db:
+            db.execute(inbound.update().where(inbound.c.id == message_id).values(status=status))
+
+    def unfinished(self, limit: int = 100) -> list[IncomingSms]:
+        """Messages recorded but never answered (the process died): to be handled again."""
+        with self.engine.connect() as db:
+            rows = db.execute(sa.select(inbound).where(inbound.c.status == "received")
+                              .order_by(inbound.c.id).limit(limit)).all()
+        return [self._message(r) for r in rows]
+
+    def opted_out(self, phone: str) -> bool:
+        with self.engine.connect() as db:
+            return db.execute(sa.select(optouts.c.phone)
+                              .where(optouts.c.phone == phone)).first() is not None
+
+    def opt_out(self, phone: str) -> bool:
+        """Record ``STOP``; False when the number had already opted out."""
+        with self.engine.begin() as db:
+            try:
+                with db.begin_nested():
+                    db.execute(optouts.insert().values(phone=phone,
+                                                       since=dt.datetime.now(dt.UTC)))
+            except sa.exc.IntegrityError:
+                return False
+        return True
+
+    def opt_in(self, phone: str) -> bool:
+        """Record ``START``; False when the number had not opted out."""
+        with self.engine.begin() as db:
+            return db.execute(optouts.delete().where(optouts.c.phone == phone)).rowcount > 0
+
+    @staticmethod
+    def _message(row) -> IncomingSms:
+        return IncomingSms(**{k: row._mapping[k] for k in IncomingSms.__dataclass_fields__})

@@ -1,0 +1,61 @@
+"""Turn a Reply into SMS text a feature phone shows and a citizen can afford.
+
+Choices are numbered (a reply "2" picks the second), everything is GSM-7 (one Fon letter would
+make the message UCS-2 and more than double its price), and an answer longer than the segment
+budget is cut at a line boundary: the rest waits behind ``PLUS``.
+"""
+
+from __future__ import annotations
+
+from channels.gsm7 import length, segments, to_gsm7
+from dialogs.i18n import gettext_for
+from dialogs.model import Reply
+
+PER_SEGMENT = 153
+"""GSM-7 characters in each part of a concatenated SMS."""
+
+
+def text_of(reply: Reply) -> str:
+    """The whole reply as one GSM-7 text, choices numbered."""
+    _ = gettext_for(reply.lang)
+    lines = ([reply.error] if reply.error else []) + list(reply.parts)
+    numbered = [c for c in reply.choices if c.id != "skip"]
+    lines += [f"{n} {c.label}" for n, c in enumerate(numbered, 1)]
+    if numbered:
+        lines.append(_("Répondez par le numéro."))
+    return to_gsm7("\n".join(line for line in lines if line))
+
+
+def split(text: str, lang: str, max_segments: int = 3) -> list[str]:
+    """Cut ``text`` into messages of at most ``max_segments`` segments each.
+
+    Every message but the last ends with the ``PLUS`` hint; cuts fall between lines when
+    possible, else between words.
+    """
+    if segments(text) <= max_segments:
+        return [text]
+    hint = "\n" + to_gsm7(gettext_for(lang)("PLUS pour la suite"))
+    budget = (160 if max_segments == 1 else PER_SEGMENT * max_segments) - length(hint)
+    chunks: list[str] = []
+    rest = text
+    while segments(rest) > max_segments:
+        cut = _cut(rest, budget)
+        chunks.append(rest[:cut].rstrip() + hint)
+        rest = rest[cut:].lstrip()
+    chunks.append(rest)
+    return chunks
+
+
+def _cut(text: str, budget: int) -> int:
+    """The largest prefix length within ``budget`` septets, ending at a line or a word."""
+    size, end = 0, 0
+    for i, ch in enumerate(text):
+        size += length(ch)
+        if size > budget:
+            break
+        end = i + 1
+    for sep in ("\n", " "):
+        at = text.rfind(sep, 0, end)
+        if at > budget // 2:
+            return at
+    return end
