@@ -15,6 +15,7 @@ import nlu
 from channels import health, logs, runtime
 from channels.config import Settings
 from channels.sessions import BrowserSessionInterface
+from channels.sms.blueprint import bp as sms_bp
 from channels.ussd import bp as ussd_bp
 from nlu.blueprint import bp as nlu_bp
 
@@ -35,6 +36,7 @@ def create_app(settings: Settings | None = None, rt: runtime.Runtime | None = No
     app.extensions["guichet"] = rt
     app.register_blueprint(health.bp)
     app.register_blueprint(ussd_bp)
+    app.register_blueprint(sms_bp)
     app.register_blueprint(nlu_bp)
     # Load the NLU model now, off the request path, so the first question is not slow.
     threading.Thread(target=nlu.get_nlu, name="nlu-warmup", daemon=True).start()

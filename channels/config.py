@@ -102,6 +102,10 @@ class Settings:
     ussd_service_code: str = "*202#"
     ussd_screen_max: int = 160
     session_ttl: int = 180
+    sms_session_ttl: int = 3600
+    chat_session_ttl: int = 86400
+    sms_max_segments: int = 3
+    sms_rate_limit: int = 10
     resume_window: int = 600
     default_region: str = "BJ"
     portal_timeout: float = 0.8
@@ -170,6 +174,10 @@ class Settings:
             ussd_service_code=code,
             ussd_screen_max=_int(env, "USSD_SCREEN_MAX", 160, 100, 182),
             session_ttl=_int(env, "SESSION_TTL", 180, 30, 3600),
+            sms_session_ttl=_int(env, "SMS_SESSION_TTL", 3600, 60, 7 * 86400),
+            chat_session_ttl=_int(env, "CHAT_SESSION_TTL", 86400, 60, 7 * 86400),
+            sms_max_segments=_int(env, "SMS_MAX_SEGMENTS", 3, 1, 10),
+            sms_rate_limit=_int(env, "SMS_RATE_LIMIT", 10, 1, 1000),
             resume_window=_int(env, "RESUME_WINDOW", 600, 0, 86400),
             default_region=region,
             portal_timeout=_float(env, "PORTAL_TIMEOUT", 0.8, 0.05, 30.0),

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 import nlu
 from channels.config import ROOT, Settings
 from channels.queue import DEFAULT_DELAYS, RQQueue, TaskQueue, ThreadQueue
+from channels.sms.conversation import SmsConversation
+from channels.sms.inbox import Inbox
 from channels.sms.messages import MessageLog, engine_for
 from channels.sms.outbound import AfricasTalkingTransport, OutboxTransport, SmsSender
 from channels.tasks import QueuedEffects
@@ -36,6 +38,8 @@ class Runtime:
     sms: SmsSender
     queue: TaskQueue
     manager: DialogManager
+    inbox: Inbox
+    sms_conversation: SmsConversation
     closers: list = field(default_factory=list)
 
     def close(self) -> None:
@@ -74,24 +78,32 @@ def build(settings: Settings, *, retry_delays: Sequence[float] = DEFAULT_DELAYS)
     closers.append(portal.close)
     messages = MessageLog(engine_for(settings.database_url))
     closers.append(messages.engine.dispose)
+    inbox = Inbox(messages.engine)
     if settings.sms_configured:
         transport = AfricasTalkingTransport(
             settings.at_username or "", settings.at_api_key or "",
             sender_id=settings.at_sender_id, api_url=settings.at_api_url)
     else:
         transport = OutboxTransport()
-    sms = SmsSender(messages, transport)
+    sms = SmsSender(messages, transport, optouts=inbox)
     queue: TaskQueue
     if settings.redis_url:
         queue = RQQueue(settings.redis_url, delays=retry_delays)
     else:
         queue = ThreadQueue(delays=retry_delays)
+    effects = QueuedEffects(queue)
     manager = DialogManager(
-        store, portal, QueuedEffects(queue),
+        store, portal, effects,
         session_ttl=settings.session_ttl, resume_window=settings.resume_window,
+        channel_ttls={"sms": settings.sms_session_ttl, "whatsapp": settings.chat_session_ttl,
+                      "webchat": settings.chat_session_ttl},
         track_code=settings.ussd_service_code, nlu=nlu.parse,
     )
-    return Runtime(settings, store, portal, messages, sms, queue, manager, closers)
+    conversation = SmsConversation(
+        manager, inbox, store, effects.send_text, max_segments=settings.sms_max_segments,
+        rate_limit=settings.sms_rate_limit, track_code=settings.ussd_service_code)
+    return Runtime(settings, store, portal, messages, sms, queue, manager, inbox, conversation,
+                   closers)
 
 
 _current: Runtime | None = None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from channels.queue import final_attempt
 from dialogs import workflows
+from dialogs.store import StoreUnavailable
 
 
 def _runtime():
@@ -17,8 +18,31 @@ def _runtime():
     return runtime.current()
 
 
-def send_sms(*, user: str, text: str, lang: str, key: str) -> str:
-    return _runtime().sms.send(user, text, lang=lang, key=key)
+def send_sms(*, user: str, text: str, lang: str, key: str, force: bool = False) -> str:
+    return _runtime().sms.send(user, text, lang=lang, key=key, final=final_attempt(),
+                               force=force)
+
+
+def handle_sms(*, message_id: int) -> str:
+    """Answer one recorded incoming SMS (retried when the session store is down)."""
+    rt = _runtime()
+    message = rt.inbox.get(message_id)
+    if message is None or message.status != "received":
+        return "done"
+    try:
+        outcome = rt.sms_conversation.handle(message)
+    except StoreUnavailable as exc:
+        raise workflows.RetryLater(str(exc)) from exc
+    rt.inbox.mark(message_id, outcome)
+    return outcome
+
+
+def handle_raw_sms(*, provider_id: str, sender: str, text: str) -> str:
+    """An SMS that arrived while the database was down: record it now, then answer it."""
+    rt = _runtime()
+    message, created = rt.inbox.record(provider_id=provider_id, sender=sender, recipient=None,
+                                       text=text, link_id=None)
+    return handle_sms(message_id=message.id) if created else "duplicate"
 
 
 def submit_request(*, user: str, lang: str, slug: str, answers: dict[str, str],
@@ -42,8 +66,9 @@ class QueuedEffects:
     def __init__(self, queue) -> None:
         self.queue = queue
 
-    def send_text(self, user: str, text: str, *, lang: str, key: str) -> None:
-        self.queue.enqueue(send_sms, user=user, text=text, lang=lang, key=key)
+    def send_text(self, user: str, text: str, *, lang: str, key: str,
+                  force: bool = False) -> None:
+        self.queue.enqueue(send_sms, user=user, text=text, lang=lang, key=key, force=force)
 
     def submit(self, *, user: str, lang: str, slug: str, answers: dict[str, str],
                key: str) -> None:

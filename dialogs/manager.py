@@ -115,6 +115,17 @@ class DialogManager:
         self.save(conv, end=reply.end)
         return reply
 
+    def remember_language(self, user: str, lang: str) -> bool:
+        """Set a citizen's language outside a conversation (the SMS ``LANGUE`` keyword)."""
+        if lang not in self.languages:
+            return False
+        key = f"gc:p:{user}"
+        (profile,) = self.store.get_many([key])
+        profile = profile or {}
+        profile["lang"] = lang
+        self.store.put_many({key: (profile, PROFILE_TTL)})
+        return True
+
     # -- dispatch ----------------------------------------------------------------------------
 
     def lang(self, conv: Conversation) -> str:

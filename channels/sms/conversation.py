@@ -1,0 +1,132 @@
+"""An SMS conversation: keywords, opt-outs, flood control, then the shared dialog manager.
+
+Runs in the background for each recorded incoming SMS (the webhook has already answered 200).
+Replies are rendered as numbered GSM-7 text within the segment budget; the rest of a long
+answer is kept for ``PLUS``.  Every reply goes out through the queued, idempotent SMS sender.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from channels.sms import keywords
+from channels.sms.inbox import Inbox, IncomingSms
+from channels.sms.render import split, text_of
+from dialogs.i18n import LANGUAGE_NAMES, gettext_for
+from dialogs.manager import DialogManager
+from dialogs.model import Inbound, Reply
+from dialogs.store import Store
+
+log = logging.getLogger(__name__)
+MORE_TTL = 24 * 3600
+RATE_WINDOW = 60
+
+Send = Callable[..., None]
+"""``send(user, text, lang=..., key=..., force=False)``: queue one SMS."""
+
+
+class SmsConversation:
+    def __init__(self, manager: DialogManager, inbox: Inbox, store: Store, send: Send, *,
+                 max_segments: int = 3, rate_limit: int = 10, track_code: str = "*202#") -> None:
+        self.manager = manager
+        self.inbox = inbox
+        self.store = store
+        self.send = send
+        self.max_segments = max_segments
+        self.rate_limit = rate_limit
+        self.track_code = track_code
+
+    def session(self, user: str) -> str:
+        return f"sms:{user}"
+
+    def lang(self, user: str) -> str:
+        (profile,) = self.store.get_many([f"gc:p:{user}"])
+        return (profile or {}).get("lang") or self.manager.default_lang
+
+    def handle(self, message: IncomingSms) -> str:
+        """Answer one incoming SMS; returns what was done (for logs and tests)."""
+        user, text = message.sender, message.text.strip()
+        command = keywords.parse(text)
+        key = f"sms:reply:{message.provider_id}"
+        if command and command.name == "stop":
+            if self.inbox.opt_out(user):
+                _ = gettext_for(self.lang(user))
+                self.send(user, _("Vous ne recevrez plus de SMS de Service Public. "
+                                  "Envoyez START pour reprendre."),
+                          lang=self.lang(user), key=f"{key}:stop", force=True)
+            return "opted_out"
+        if command and command.name == "start":
+            self.inbox.opt_in(user)
+            _ = gettext_for(self.lang(user))
+            self.send(user, _("Vous recevrez de nouveau nos SMS. Envoyez AIDE pour l'aide."),
+                      lang=self.lang(user), key=f"{key}:start")
+            return "opted_in"
+        if self.inbox.opted_out(user):
+            return "ignored_opted_out"
+        count = self.store.incr(f"sms:rate:{user}", RATE_WINDOW)
+        if count > self.rate_limit:
+            if count == self.rate_limit + 1:  # one polite notice, then silence for the window
+                _ = gettext_for(self.lang(user))
+                self.send(user, _("Vous envoyez beaucoup de messages. Réessayez dans une minute."),
+                          lang=self.lang(user), key=f"{key}:flood")
+            return "rate_limited"
+        if command and command.name == "more":
+            return self._more(user, key)
+        reply = self._dialog(user, text, command)
+        self._reply(user, reply, key)
+        return "answered"
+
+    def _dialog(self, user: str, text: str, command: keywords.Command | None) -> Reply:
+        session = self.session(user)
+        lang = self.lang(user)
+        _ = gettext_for(lang)
+        if command is None:
+            conv = self.manager.load("sms", session, user)
+            if conv.is_new and text.isdigit():  # a reply to a question that has expired
+                return Reply(parts=(_("Ce choix a expiré. Posez votre question ou envoyez "
+                                      "AIDE."),), lang=lang, end=True)
+            reply = self.manager.step(conv, Inbound("sms", user, session, text=text))
+            self.manager.save(conv, end=reply.end)
+            return reply
+        if command.name == "help":
+            return Reply(parts=(_(
+                "Service Public par SMS : posez votre question (ex : prix du passeport). "
+                "Mots-clés : SUIVI <référence>, AGENT, LANGUE <fr/en>, PLUS, STOP."),),
+                lang=lang, end=True)
+        if command.name == "language":
+            if command.argument and self.manager.remember_language(user, command.argument):
+                lang = command.argument
+                name = LANGUAGE_NAMES.get(lang, lang)
+                return Reply(parts=(gettext_for(lang)("Langue choisie : {name}.").format(
+                    name=name),), lang=lang, end=True)
+            codes = ", ".join(self.manager.languages)
+            return Reply(parts=(_("Langues disponibles : {codes}. Ex : LANGUE en").format(
+                codes=codes),), lang=lang, end=True)
+        conv = self.manager.load("sms", session, user)
+        start = {"agent": "agent", "track": "track"}[command.name]
+        reply = self.manager.step(conv, Inbound("sms", user, session, start=start))
+        if command.name == "track":
+            reply = self.manager.step(conv, Inbound("sms", user, session, text=command.argument))
+        self.manager.save(conv, end=reply.end)
+        return reply
+
+    def _reply(self, user: str, reply: Reply, key: str) -> None:
+        chunks = split(text_of(reply), reply.lang, self.max_segments)
+        self.send(user, chunks[0], lang=reply.lang, key=key)
+        rest = chunks[1:]
+        self.store.put_many({f"sms:more:{user}": ({"chunks": rest, "lang": reply.lang}
+                                                  if rest else None, MORE_TTL)})
+
+    def _more(self, user: str, key: str) -> str:
+        (pending,) = self.store.get_many([f"sms:more:{user}"])
+        if not pending or not pending.get("chunks"):
+            lang = self.lang(user)
+            self.send(user, gettext_for(lang)("Rien de plus pour le moment."), lang=lang,
+                      key=key)
+            return "nothing_more"
+        chunks = pending["chunks"]
+        self.send(user, chunks[0], lang=pending["lang"], key=key)
+        self.store.put_many({f"sms:more:{user}": (
+            {"chunks": chunks[1:], "lang": pending["lang"]} if chunks[1:] else None, MORE_TTL)})
+        return "more"
