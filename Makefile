@@ -10,7 +10,8 @@ HOST ?= 127.0.0.1
 LANGS := en
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup run test lint bench ussd worker sandbox-portal i18n i18n-compile redis-server clean
+.PHONY: setup run test lint bench ussd worker sandbox-portal sms-dead-letter i18n i18n-compile \
+	redis-server clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -59,6 +60,10 @@ ussd: $(STAMP)
 
 worker: setup
 	$(BIN)/rq worker --with-scheduler --url "$${REDIS_URL:?set REDIS_URL}" guichet
+
+# Operators: SMS no retry will send. make sms-dead-letter ARGS="list" | ARGS="replay KEY" | ARGS="resume"
+sms-dead-letter: setup
+	$(BIN)/python -m channels.sms.deadletter $(or $(ARGS),list)
 
 sandbox-portal: setup
 	$(BIN)/python -m integrations.portal.sandbox --host $(HOST) --port $${SANDBOX_PORT:-8081} --db var/sandbox-portal.db

@@ -14,8 +14,10 @@ from flask import Flask, jsonify
 import nlu
 from channels import health, logs, runtime
 from channels.config import Settings
+from channels.queue import ThreadQueue
 from channels.sessions import BrowserSessionInterface
 from channels.sms.blueprint import bp as sms_bp
+from channels.sms.deadletter import resume_unfinished
 from channels.ussd import bp as ussd_bp
 from nlu.blueprint import bp as nlu_bp
 
@@ -38,6 +40,8 @@ def create_app(settings: Settings | None = None, rt: runtime.Runtime | None = No
     app.register_blueprint(ussd_bp)
     app.register_blueprint(sms_bp)
     app.register_blueprint(nlu_bp)
+    if isinstance(rt.queue, ThreadQueue):  # embedded mode: nobody else will answer them
+        threading.Thread(target=resume_unfinished, args=(rt,), daemon=True).start()
     # Load the NLU model now, off the request path, so the first question is not slow.
     threading.Thread(target=nlu.get_nlu, name="nlu-warmup", daemon=True).start()
 

@@ -96,3 +96,13 @@ def test_sms_from_a_ussd_flow_is_sent_by_a_real_rq_worker(make_app, redis_url, a
     assert done.returncode == 0, done.stderr[-2000:]
     sms = wait_for(lambda: fake.messages_to(NUMBER))
     assert "1 900 F CFA" in sms[0] and "72 heures" in sms[0]
+
+
+def test_last_failed_try_goes_to_the_dead_letter_list(sender, messages, at_fake):
+    fake, _ = at_fake
+    fake.fail_next = 1
+    assert sender.send(NUMBER, "Bonjour", lang="fr", key="k-dead", final=True) == "dead"
+    assert [m.key for m in messages.dead_letters()] == ["k-dead"]
+    assert messages.reopen("k-dead").status == "pending"
+    assert sender.send(NUMBER, "Bonjour", lang="fr", key="k-dead") == "sent"
+    assert messages.dead_letters() == []

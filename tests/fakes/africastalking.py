@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 
@@ -29,6 +30,8 @@ class FakeAfricasTalking:
     recipient_status: dict[str, int] = field(default_factory=dict)
     fail_next: int = 0
     calls: int = 0
+    delay: float = 0.0
+    """Seconds to hold each request after counting it (a slow provider, a send in flight)."""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def app(self) -> Flask:
@@ -36,8 +39,13 @@ class FakeAfricasTalking:
 
         @app.post("/version1/messaging")
         def messaging():
+            if self.delay:
+                with self.lock:
+                    self.calls += 1
+                time.sleep(self.delay)
             with self.lock:
-                self.calls += 1
+                if not self.delay:
+                    self.calls += 1
                 problem = self._check()
                 if problem:
                     self.rejected.append(problem)
