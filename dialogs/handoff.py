@@ -1,0 +1,58 @@
+"""The call-centre desk as the dialog manager sees it: a port, implemented by channels/agent.
+
+When the bot cannot help, the manager hands the conversation to the desk: live channels (SMS,
+WhatsApp, web chat) join a queue and learn their position and wait; USSD, which cannot wait,
+leaves a callback request.  While a person has the conversation, the citizen's messages go to
+the desk instead of the bot.  The manager records every exchange through :meth:`Desk.record`
+so an agent sees everything the bot already knows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """Where a citizen stands in the queue, or when the line opens if it is closed."""
+
+    open: bool
+    position: int = 0
+    wait_minutes: int | None = None
+    opens_at: str | None = None
+    """When the line opens next (ISO 8601, Africa/Porto-Novo), if it is closed now."""
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One message of a conversation, with what the bot understood of it."""
+
+    channel: str
+    session: str
+    user: str
+    direction: str
+    """``in`` (from the citizen), ``out`` (from the bot), ``agent`` (from a person)."""
+    text: str
+    lang: str
+    intent: str | None = None
+    procedure: str | None = None
+
+
+class Desk(Protocol):
+    def hours(self) -> Ticket:
+        """Whether the line is open now (``position`` unused), and when it opens if not."""
+
+    def enqueue(self, *, channel: str, session: str, user: str, lang: str, reason: str,
+                topic: str | None) -> Ticket:
+        """Put a live conversation in the agents' queue (idempotent per channel+session)."""
+
+    def request_callback(self, *, channel: str, session: str, user: str, phone: str,
+                         slot: str, lang: str, topic: str | None) -> None:
+        """Record a callback request (from USSD, or outside office hours)."""
+
+    def with_agent(self, channel: str, session: str) -> bool:
+        """True while the conversation is waiting for or talking with a person."""
+
+    def record(self, exchange: Exchange) -> None:
+        """Keep one message in the conversation's transcript."""
