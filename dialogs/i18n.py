@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date
+from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency
 from babel.support import NullTranslations, Translations
 
@@ -50,6 +50,13 @@ def money(amount_xof: int, lang: str) -> str:
     return format_currency(
         amount_xof, "XOF", format="#,##0\u00a0¤", locale=format_locale(lang), currency_digits=True
     )
+
+
+def when(value: dt.datetime | str, lang: str) -> str:
+    """A moment a citizen can act on: "lundi 08:00"."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return format_datetime(value, "EEEE HH:mm", tzinfo=value.tzinfo, locale=format_locale(lang))
 
 
 def date(value: dt.date | str, lang: str) -> str:

@@ -20,8 +20,10 @@ from collections.abc import Callable
 
 from dialogs.effects import Effects
 from dialogs.forms import check
-from dialogs.i18n import LANGUAGE_NAMES, gettext_for, money
+from dialogs.handoff import Desk, Exchange
+from dialogs.i18n import LANGUAGE_NAMES, gettext_for, money, when
 from dialogs.model import Choice, Conversation, Handoff, Inbound, Reply
+from dialogs.phones import to_e164
 from dialogs.references import normalise as normalise_reference
 from dialogs.store import Store
 from dialogs.texts import ASPECTS, fact, heading, sheet_lines, short_title, status_lines
@@ -63,6 +65,7 @@ class DialogManager:
         track_code: str = "*202#",
         clock: Callable[[], float] = time.time,
         nlu: Parser | None = None,
+        desk: Desk | None = None,
     ) -> None:
         self.store = store
         self.portal = portal
@@ -76,6 +79,7 @@ class DialogManager:
         self.track_code = track_code
         self.clock = clock
         self.nlu = nlu
+        self.desk = desk
 
     # -- persistence -------------------------------------------------------------------------
 
@@ -132,7 +136,35 @@ class DialogManager:
         return conv.state.get("lang") or conv.profile.get("lang") or self.default_lang
 
     def step(self, conv: Conversation, inbound: Inbound) -> Reply:
-        """Apply one input to the conversation and return what to show next."""
+        """Apply one input to the conversation and return what to show next.
+
+        On live channels every exchange is also kept in the desk's transcript, with what the
+        bot understood, so an agent who takes the conversation sees it all.
+        """
+        reply = self._step(conv, inbound)
+        if self.desk is not None and conv.channel != "ussd":
+            self._record(conv, inbound, reply)
+        return reply
+
+    def _record(self, conv: Conversation, inbound: Inbound, reply: Reply) -> None:
+        understood = conv.state.pop("nlu", None) or {}
+        said = inbound.text or inbound.choice
+        try:
+            if said:
+                self.desk.record(Exchange(  # type: ignore[union-attr]
+                    conv.channel, conv.session, conv.user, "in", said, self.lang(conv),
+                    understood.get("intent"), understood.get("procedure")))
+            if reply.parts or reply.error:
+                text = "\n".join(([reply.error] if reply.error else []) + list(reply.parts))
+                self.desk.record(Exchange(  # type: ignore[union-attr]
+                    conv.channel, conv.session, conv.user, "out", text, reply.lang))
+        except Exception:  # a transcript must never cost the citizen their answer
+            log.exception("could not record the exchange")
+
+    def _step(self, conv: Conversation, inbound: Inbound) -> Reply:
+        rating = self._rating(conv, inbound)
+        if rating is not None:
+            return rating
         if inbound.locale in self.languages and not conv.state.get("lang"):
             conv.state["lang"] = inbound.locale
         text = (inbound.text or "").strip()
@@ -187,6 +219,8 @@ class DialogManager:
             entry = "home"
         if entry != "home":
             self._goto(conv, "home", reset=True)
+            if entry == "agent":
+                return self._handoff(conv, "asked")
             return self._goto(conv, entry)
         return self._goto(conv, "home", reset=True)
 
@@ -253,6 +287,8 @@ class DialogManager:
         choice = self._choice(conv, inbound)
         if choice not in HOME_CHOICES:
             return self._invalid(conv)
+        if choice == "agent":
+            return self._handoff(conv, "asked")
         return self._goto(conv, choice)
 
     # -- catalogue ---------------------------------------------------------------------------
@@ -582,6 +618,36 @@ class DialogManager:
 
     # -- people ------------------------------------------------------------------------------
 
+    def _topic(self, conv: Conversation) -> str | None:
+        """The procedure the citizen was on, for routing and for the agent."""
+        for at, data in [(conv.state.get("at"), conv.state.get("data", {}))] + [
+                tuple(item) for item in reversed(conv.state.get("stack", []))]:
+            if at in ("sheet", "form", "confirm") and data.get("slug"):
+                return data["slug"]
+        return None
+
+    def _handoff(self, conv: Conversation, reason: str) -> Reply:
+        """Hand the conversation to a person, the way this channel can."""
+        if self.desk is None:
+            return self._goto(conv, "agent")
+        topic = self._topic(conv)
+        if conv.channel == "ussd":  # a USSD session cannot wait in a queue: call back
+            return self._goto(conv, "callback", {"topic": topic, "reason": reason})
+        try:
+            hours = self.desk.hours()
+            if not hours.open:
+                return self._goto(conv, "line_closed", {"topic": topic, "reason": reason,
+                                                        "opens_at": hours.opens_at})
+            ticket = self.desk.enqueue(channel=conv.channel, session=conv.session,
+                                       user=conv.user, lang=self.lang(conv), reason=reason,
+                                       topic=topic)
+        except Exception:  # the desk is down: the 135 line still works
+            log.exception("hand-off failed")
+            return self._goto(conv, "agent")
+        return self._goto(conv, "with_agent", {"position": ticket.position,
+                                               "wait": ticket.wait_minutes, "reason": reason,
+                                               "topic": topic})
+
     def _show_agent(self, conv: Conversation) -> Reply:
         _ = self._t(conv)
         return self._reply(
@@ -589,6 +655,118 @@ class DialogManager:
             [_("Pour parler à un conseiller, appelez le 135 (Allo Service Public).")],
             end=True, expects="nothing", handoff=Handoff(reason="asked"),
         )
+
+    def _show_with_agent(self, conv: Conversation) -> Reply:
+        _ = self._t(conv)
+        data = conv.state["data"]
+        lines = [_("Un conseiller va vous répondre.")]
+        if data.get("position"):
+            lines.append(_("Vous êtes n°{position} dans la file.").format(
+                position=data["position"]))
+        if data.get("wait"):
+            lines.append(_("Attente estimée : {minutes} min.").format(minutes=data["wait"]))
+        lines.append(_("Écrivez votre message : il lui sera transmis."))
+        return self._reply(conv, lines, expects="text", navigable=False,
+                           handoff=Handoff(reason=data.get("reason", "asked"),
+                                           topic=data.get("topic")))
+
+    def _on_with_agent(self, conv: Conversation, inbound: Inbound) -> Reply:
+        """While a person has the conversation, the bot stays quiet; the desk shows the text."""
+        if self.desk is not None and self.desk.with_agent(conv.channel, conv.session):
+            return self._reply(conv, [], expects="text", navigable=False)
+        self._goto(conv, "home", reset=True)  # the agent handed back: the bot answers again
+        return self._step(conv, inbound)
+
+    def _show_line_closed(self, conv: Conversation) -> Reply:
+        _ = self._t(conv)
+        opens = conv.state["data"].get("opens_at")
+        lines = [_("Le 135 est fermé pour le moment.")]
+        if opens:
+            lines.append(_("Il ouvre {when}.").format(when=when(opens, self.lang(conv))))
+        lines.append(_("Voulez-vous être rappelé ?"))
+        return self._reply(conv, lines, choices=(Choice("yes", _("Oui, rappelez-moi")),
+                                                 Choice("no", _("Non, merci"))))
+
+    def _on_line_closed(self, conv: Conversation, inbound: Inbound) -> Reply:
+        choice = self._choice(conv, inbound)
+        if choice == "yes":
+            return self._goto(conv, "callback", dict(conv.state["data"]))
+        if choice == "no":
+            return self._goto(conv, "home", reset=True)
+        return self._invalid(conv)
+
+    def _show_callback(self, conv: Conversation) -> Reply:
+        _ = self._t(conv)
+        choices = [Choice("other", _("Sur un autre numéro"))]
+        if to_e164(conv.user):
+            choices.insert(0, Choice("self", _("Sur ce numéro")))
+        return self._reply(conv, [_("Un conseiller du 135 peut vous rappeler.")],
+                           choices=tuple(choices))
+
+    def _on_callback(self, conv: Conversation, inbound: Inbound) -> Reply:
+        choice = self._choice(conv, inbound)
+        data = dict(conv.state["data"])
+        if choice == "self" and to_e164(conv.user):
+            return self._goto(conv, "callback_slot", {**data, "phone": conv.user})
+        if choice == "other":
+            return self._goto(conv, "callback_phone", data)
+        return self._invalid(conv)
+
+    def _show_callback_phone(self, conv: Conversation) -> Reply:
+        _ = self._t(conv)
+        return self._reply(conv, [_("Numéro à rappeler ?"), _("Exemple : 0197000000")],
+                           expects="text")
+
+    def _on_callback_phone(self, conv: Conversation, inbound: Inbound) -> Reply:
+        _ = self._t(conv)
+        phone = to_e164(inbound.text or "")
+        if phone is None:
+            return self.show(conv).with_error(_("Numéro invalide. Exemple : 0197000000"))
+        return self._goto(conv, "callback_slot", {**conv.state["data"], "phone": phone})
+
+    def _show_callback_slot(self, conv: Conversation) -> Reply:
+        _ = self._t(conv)
+        return self._reply(conv, [_("Quand ?")], choices=tuple(
+            Choice(f"slot:{slot}", label) for slot, label in self._slots(conv).items()))
+
+    def _slots(self, conv: Conversation) -> dict[str, str]:
+        _ = self._t(conv)
+        return {"asap": _("Dès que possible"), "morning": _("Le matin"),
+                "afternoon": _("L'après-midi")}
+
+    def _on_callback_slot(self, conv: Conversation, inbound: Inbound) -> Reply:
+        _ = self._t(conv)
+        slot = self._picked(conv, inbound, "slot:")
+        if slot not in self._slots(conv):
+            return self._invalid(conv)
+        data, lang = conv.state["data"], self.lang(conv)
+        try:
+            self.desk.request_callback(  # type: ignore[union-attr]
+                channel=conv.channel, session=conv.session, user=conv.user,
+                phone=data["phone"], slot=slot, lang=lang, topic=data.get("topic"))
+        except Exception:
+            log.exception("callback request failed")
+            return self._goto(conv, "agent")
+        label = self._slots(conv)[slot].lower()
+        self.effects.send_text(conv.user, _(
+            "Service Public : un conseiller du 135 vous rappellera ({slot}) au {phone}."
+        ).format(slot=label, phone=data["phone"]), lang=lang,
+            key=f"callback:{conv.channel}:{conv.session}")
+        return self._reply(conv, [_(
+            "C'est noté : un conseiller vous rappellera ({slot}). Un SMS vous le confirme."
+        ).format(slot=label)], end=True, expects="nothing",
+            handoff=Handoff(reason=data.get("reason", "asked"), topic=data.get("topic")))
+
+    def _rating(self, conv: Conversation, inbound: Inbound) -> Reply | None:
+        """A 1-5 answer to the desk's satisfaction question, after an agent closed."""
+        text = (inbound.text or "").strip()
+        awaiting = getattr(self.desk, "awaiting_rating", None)
+        if not (text in ("1", "2", "3", "4", "5") and awaiting
+                and awaiting(conv.channel, conv.session)):
+            return None
+        self.desk.record_satisfaction(conv.channel, conv.session, int(text))  # type: ignore
+        _ = self._t(conv)
+        return self._reply(conv, [_("Merci pour votre avis.")], end=True, expects="nothing")
 
     # -- free text ---------------------------------------------------------------------------
 
@@ -607,6 +785,9 @@ class DialogManager:
         name = intent.get("name") or "out_of_scope"
         if intent.get("confidence", 0) < MIN_CONFIDENCE:
             name = "out_of_scope"
+        procedures = [e.get("value") for e in result.get("entities") or []
+                      if e.get("entity") == "procedure"]
+        conv.state["nlu"] = {"intent": name, "procedure": procedures[0] if procedures else None}
         found: dict[str, list[str]] = {}
         for entity in result.get("entities") or []:
             values = found.setdefault(entity.get("entity", ""), [])
@@ -624,11 +805,10 @@ class DialogManager:
     def _misunderstood(self, conv: Conversation) -> Reply:
         _ = self._t(conv)
         conv.state["misses"] = conv.state.get("misses", 0) + 1
-        if conv.state["misses"] >= 2:
-            return self._reply(conv, [_(
-                "Je ne comprends toujours pas. Un conseiller du 135 peut vous aider."
-            )], choices=(Choice("agent", _("Parler à un agent")),
-                         Choice("nav:home", _("Menu principal"))))
+        if conv.state["misses"] >= 2:  # two in a row: a person will do better
+            conv.state["misses"] = 0
+            return self._prefixed(self._handoff(conv, "misunderstood"), _(
+                "Je ne comprends toujours pas. Je vous passe un conseiller du 135."))
         home = self._goto(conv, "home", reset=True)
         return self._prefixed(home, _(
             "Je n'ai pas compris. Posez une question courte (ex : prix du passeport) "
@@ -670,7 +850,7 @@ class DialogManager:
         return self._goto(conv, "track")
 
     def _intent_human_handoff(self, conv: Conversation, found: dict) -> Reply | None:
-        return self._goto(conv, "agent")
+        return self._handoff(conv, "asked")
 
     def _intent_change_language(self, conv: Conversation, found: dict) -> Reply | None:
         wanted = [code for code in found.get("language", []) if code in self.languages]

@@ -56,6 +56,8 @@ class Reply:
     or turn them into buttons), ``expects`` whether the next input is a choice or free text,
     ``end`` closes the session, ``navigable`` says whether "back" and "home" make sense here.
     ``error`` is a short reason why the last input was not accepted; channels show it first.
+    A reply with no parts, choices or error means "say nothing" (an agent has the
+    conversation): channels send nothing.
     """
 
     parts: tuple[str, ...]

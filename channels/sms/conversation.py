@@ -112,6 +112,8 @@ class SmsConversation:
         return reply
 
     def _reply(self, user: str, reply: Reply, key: str) -> None:
+        if not (reply.parts or reply.choices or reply.error):
+            return  # a person has the conversation: the bot stays quiet
         chunks = split(text_of(reply), reply.lang, self.max_segments)
         self.send(user, chunks[0], lang=reply.lang, key=key)
         rest = chunks[1:]
