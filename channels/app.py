@@ -19,6 +19,7 @@ from channels.sessions import BrowserSessionInterface
 from channels.sms.blueprint import bp as sms_bp
 from channels.sms.deadletter import resume_unfinished
 from channels.ussd import bp as ussd_bp
+from channels.whatsapp import bp as whatsapp_bp
 from nlu.blueprint import bp as nlu_bp
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,7 @@ def create_app(settings: Settings | None = None, rt: runtime.Runtime | None = No
     app.register_blueprint(health.bp)
     app.register_blueprint(ussd_bp)
     app.register_blueprint(sms_bp)
+    app.register_blueprint(whatsapp_bp)
     app.register_blueprint(nlu_bp)
     if isinstance(rt.queue, ThreadQueue):  # embedded mode: nobody else will answer them
         threading.Thread(target=resume_unfinished, args=(rt,), daemon=True).start()

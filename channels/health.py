@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, jsonify
 
 from channels import metrics
+from channels.whatsapp.alerts import token_expired
 
 bp = Blueprint("health", __name__)
 
@@ -16,11 +17,19 @@ def healthz():
 
 @bp.get("/readyz")
 def readyz():
-    """Ready when the session store and the portal answer; 503 names what is missing."""
+    """Ready when the session store and the portal answer; 503 names what is missing.
+
+    An expired WhatsApp token is reported as a warning, not as unreadiness: taking the
+    instance out of the load balancer would stop USSD and SMS too.
+    """
     rt = current_app.extensions["guichet"]
     checks = {"store": rt.store.ping(), "portal": rt.portal.ping(), "database": rt.messages.ping()}
     ready = all(checks.values())
-    return jsonify(status="ready" if ready else "not ready", checks=checks), 200 if ready else 503
+    warnings = []
+    if token_expired(rt.store):
+        warnings.append("whatsapp token expired: renew WHATSAPP_TOKEN")
+    return jsonify(status="ready" if ready else "not ready", checks=checks,
+                   warnings=warnings), 200 if ready else 503
 
 
 @bp.get("/metrics")

@@ -22,6 +22,8 @@ from channels.sms.inbox import Inbox
 from channels.sms.messages import MessageLog, engine_for
 from channels.sms.outbound import AfricasTalkingTransport, OutboxTransport, SmsSender
 from channels.tasks import QueuedEffects
+from channels.whatsapp.outbound import GraphTransport, WhatsAppSender
+from channels.whatsapp.outbound import OutboxTransport as WhatsAppOutbox
 from dialogs.manager import DialogManager
 from dialogs.store import MemoryStore, RedisStore, Store
 from integrations.portal import PortalClient
@@ -41,6 +43,7 @@ class Runtime:
     inbox: Inbox
     sms_conversation: SmsConversation
     closers: list = field(default_factory=list)
+    whatsapp: WhatsAppSender | None = None
 
     def close(self) -> None:
         for close in reversed(self.closers):
@@ -86,6 +89,13 @@ def build(settings: Settings, *, retry_delays: Sequence[float] = DEFAULT_DELAYS)
     else:
         transport = OutboxTransport()
     sms = SmsSender(messages, transport, optouts=inbox)
+    if settings.whatsapp_token and settings.whatsapp_phone_number_id:
+        wa_transport = GraphTransport(settings.whatsapp_api_url, settings.whatsapp_token,
+                                      settings.whatsapp_phone_number_id)
+        closers.append(wa_transport.close)
+    else:
+        wa_transport = WhatsAppOutbox()
+    whatsapp = WhatsAppSender(messages, wa_transport, store)
     queue: TaskQueue
     if settings.redis_url:
         queue = RQQueue(settings.redis_url, delays=retry_delays)
@@ -103,7 +113,7 @@ def build(settings: Settings, *, retry_delays: Sequence[float] = DEFAULT_DELAYS)
         manager, inbox, store, effects.send_text, max_segments=settings.sms_max_segments,
         rate_limit=settings.sms_rate_limit, track_code=settings.ussd_service_code)
     return Runtime(settings, store, portal, messages, sms, queue, manager, inbox, conversation,
-                   closers)
+                   closers, whatsapp=whatsapp)
 
 
 _current: Runtime | None = None

@@ -93,3 +93,12 @@ def test_english_catalogue_translates_every_string():
     missing = [m.id for m in template if m.id and not (english.get(m.id) and
                                                        english.get(m.id).string)]
     assert missing == []
+
+
+def test_an_expired_whatsapp_token_is_a_readiness_warning_not_an_outage(app):
+    from channels.whatsapp.alerts import raise_token_alert
+
+    raise_token_alert(app.extensions["guichet"].store, "190 token expired")
+    ready = app.test_client().get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json["warnings"] == ["whatsapp token expired: renew WHATSAPP_TOKEN"]

@@ -1,4 +1,6 @@
-"""Operator commands for SMS that no retry will send (``make sms-dead-letter``).
+"""Operator commands for messages no retry will send (``make sms-dead-letter``).
+
+SMS and WhatsApp messages share the message log and its dead-letter list.
 
 ``list`` shows dead-lettered messages (retries exhausted, or ``uncertain``: a send that stopped
 mid-call, which the provider may or may not have taken); ``replay KEY`` sends one again after an
@@ -9,10 +11,12 @@ operator has decided to; ``resume`` answers incoming SMS that were recorded but 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 
 from channels import runtime
 from channels.tasks import handle_sms, send_sms
+from channels.whatsapp.tasks import send_message as send_whatsapp
 from integrations.privacy import mask_digits
 
 
@@ -44,8 +48,12 @@ def main(argv: list[str] | None = None) -> int:
         if message is None or message.status != "pending":
             print(f"no dead-lettered message with key {args.key!r}", file=sys.stderr)
             return 1
-        rt.queue.enqueue(send_sms, user=message.recipient, text=message.body,
-                         lang=message.lang, key=message.key)
+        if message.channel == "whatsapp":  # the body is the Graph API message itself
+            rt.queue.enqueue(send_whatsapp, user=message.recipient, lang=message.lang,
+                             message=json.loads(message.body), key=message.key)
+        else:
+            rt.queue.enqueue(send_sms, user=message.recipient, text=message.body,
+                             lang=message.lang, key=message.key)
         print(f"queued {args.key}")
         return 0
     print(f"queued {resume_unfinished(rt)} unanswered SMS")
