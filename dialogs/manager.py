@@ -404,15 +404,22 @@ class DialogManager:
             return self._goto(conv, "sheet", {"slug": slug})
         return self._goto(conv, "form", {"slug": slug, "i": 0, "answers": {}})
 
+    def _current_form(self, conv: Conversation) -> FormSchema | Reply:
+        """The schema of the form being filled, or the reply to show when it cannot be had."""
+        try:
+            schema = self._form(conv.state["data"]["slug"])
+        except PortalError:
+            return self._unavailable(conv)
+        if schema is None:  # the portal withdrew the e-service meanwhile
+            return self._goto(conv, "home", reset=True)
+        return schema
+
     def _show_form(self, conv: Conversation) -> Reply:
         _ = self._t(conv)
         data = conv.state["data"]
-        try:
-            schema = self._form(data["slug"])
-        except PortalError:
-            return self._unavailable(conv)
-        if schema is None:
-            return self._goto(conv, "home", reset=True)
+        schema = self._current_form(conv)
+        if isinstance(schema, Reply):
+            return schema
         lang = self.lang(conv)
         field = schema.fields[data["i"]]
         label = pick(field.label, lang)[0] or field.name
@@ -430,12 +437,9 @@ class DialogManager:
 
     def _on_form(self, conv: Conversation, inbound: Inbound) -> Reply:
         data = conv.state["data"]
-        try:
-            schema = self._form(data["slug"])
-        except PortalError:
-            return self._unavailable(conv)
-        if schema is None:
-            return self._goto(conv, "home", reset=True)
+        schema = self._current_form(conv)
+        if isinstance(schema, Reply):
+            return schema
         field: FormField = schema.fields[data["i"]]
         if inbound.choice == "skip" and not field.required:
             checked_value = ""
