@@ -53,13 +53,14 @@ lint: $(STAMP)
 
 bench: setup redis-server
 	$(BIN)/python bench/ussd.py
+	$(BIN)/python bench/sms.py
 
 # Dial the running service from a terminal: make ussd [URL=http://127.0.0.1:8000] [PHONE=+229...]
 ussd: $(STAMP)
 	$(BIN)/python -m channels.ussd.terminal $(if $(URL),--url $(URL)) $(if $(PHONE),--phone $(PHONE))
 
 worker: setup
-	$(BIN)/rq worker --with-scheduler --url "$${REDIS_URL:?set REDIS_URL}" guichet
+	$(BIN)/python -m channels.worker --with-scheduler --url "$${REDIS_URL:?set REDIS_URL}"
 
 # Operators: SMS no retry will send. make sms-dead-letter ARGS="list" | ARGS="replay KEY" | ARGS="resume"
 sms-dead-letter: setup

@@ -7,7 +7,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
@@ -31,10 +30,10 @@ def worker_env(redis_url, at_fake, sandbox, tmp_path):
 
 
 def rq_worker(env: dict, redis_url: str) -> subprocess.Popen:
-    rq = Path(sys.executable).with_name("rq")
-    return subprocess.Popen([str(rq), "worker", "--burst", "--url", redis_url, "guichet"],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+    """Guichet's production worker (``make worker``), as its own process group."""
+    return subprocess.Popen([sys.executable, "-m", "channels.worker", "--burst", "--url",
+                             redis_url], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
 
 
 def test_killed_mid_send_is_kept_for_an_operator_not_sent_twice(worker_env, redis_url, at_fake,
@@ -47,7 +46,7 @@ def test_killed_mid_send_is_kept_for_an_operator_not_sent_twice(worker_env, redi
                   lang="fr", key="receipt:1")
     worker = rq_worker(env, redis_url)
     wait_for(lambda: fake.calls == 1, timeout=20)
-    os.killpg(worker.pid, signal.SIGKILL)  # the worker and its work horse, mid-call
+    os.killpg(worker.pid, signal.SIGKILL)  # the worker, in the middle of the provider call
     worker.wait(10)
     fake.delay = 0.0
 

@@ -1,0 +1,43 @@
+"""Guichet's background worker: ``python -m channels.worker`` (``make worker``).
+
+A plain ``rq worker`` forks a fresh process for every job, which then imports Guichet and
+builds its runtime (portal client, database engine) again: about a second a job, measured in
+bench/sms.py.  This worker builds the runtime once and runs jobs in its own process
+(RQ's SimpleWorker); run several of them for parallelism.  Jobs keep RQ's timeouts and retries.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from redis import Redis
+from rq import Queue
+from rq.worker import SimpleWorker
+
+from channels import logs, runtime
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--url", default=os.environ.get("REDIS_URL"),
+                        help="Redis URL (default: REDIS_URL)")
+    parser.add_argument("--burst", action="store_true", help="stop when the queue is empty")
+    parser.add_argument("--with-scheduler", action="store_true",
+                        help="also move scheduled retries back to the queue when due")
+    parser.add_argument("queues", nargs="*", default=["guichet"])
+    args = parser.parse_args(argv)
+    if not args.url:
+        parser.error("set REDIS_URL or --url")
+    logs.configure()
+    runtime.current()  # build the runtime once, before the first job
+    connection = Redis.from_url(args.url)
+    queues = [Queue(name, connection=connection) for name in args.queues]
+    worker = SimpleWorker(queues, connection=connection)
+    worker.work(burst=args.burst, with_scheduler=args.with_scheduler)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
