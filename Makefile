@@ -11,7 +11,7 @@ LANGS := en
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: setup run test lint bench ussd worker sandbox-portal sms-dead-letter i18n i18n-compile \
-	redis-server clean
+	redis-server browser clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -41,10 +41,17 @@ redis-server:
 	  (apt-get update -qq && apt-get install -y -qq redis-server) >/dev/null 2>&1 || \
 	  echo "could not install redis-server: Redis tests will fail under CI=true"; }
 
+# Browser tests drive Debian's chromium (never a downloaded browser); install it when missing.
+browser:
+	@test -x /usr/bin/chromium || { \
+	  echo "installing chromium"; \
+	  (apt-get update -qq && apt-get install -y -qq chromium) >/dev/null 2>&1 || \
+	  echo "could not install chromium: browser tests will fail under CI=true"; }
+
 run: setup var/nlu-model.pkl
 	$(BIN)/gunicorn -c python:channels.gunicorn_conf 'channels.app:create_app()'
 
-test: setup redis-server
+test: setup redis-server browser
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 

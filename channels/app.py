@@ -17,8 +17,10 @@ from channels.config import Settings
 from channels.queue import ThreadQueue
 from channels.sessions import BrowserSessionInterface
 from channels.sms.blueprint import bp as sms_bp
+from channels.simulator import bp as simulator_bp
 from channels.sms.deadletter import resume_unfinished
 from channels.ussd import bp as ussd_bp
+from channels.webchat import bp as webchat_bp
 from channels.whatsapp import bp as whatsapp_bp
 from nlu.blueprint import bp as nlu_bp
 
@@ -42,6 +44,8 @@ def create_app(settings: Settings | None = None, rt: runtime.Runtime | None = No
     app.register_blueprint(sms_bp)
     app.register_blueprint(whatsapp_bp)
     app.register_blueprint(nlu_bp)
+    app.register_blueprint(webchat_bp)
+    app.register_blueprint(simulator_bp)
     if isinstance(rt.queue, ThreadQueue):  # embedded mode: nobody else will answer them
         threading.Thread(target=resume_unfinished, args=(rt,), daemon=True).start()
     # Load the NLU model now, off the request path, so the first question is not slow.

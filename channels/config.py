@@ -77,6 +77,22 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raise ConfigError(name, f"expected true or false, got {raw!r}")
 
 
+def _origins(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """A comma-separated list of web origins, each ``scheme://host[:port]`` without a path."""
+    found = []
+    for raw in env.get(name, "").split(","):
+        value = raw.strip().rstrip("/")
+        if not value:
+            continue
+        parsed = urlparse(value)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc or parsed.path \
+                or parsed.query or parsed.fragment or "*" in value:
+            raise ConfigError(name, f"expected origins like https://portal.example.bj, "
+                                    f"got {value!r}")
+        found.append(f"{parsed.scheme}://{parsed.netloc.lower()}")
+    return tuple(dict.fromkeys(found))
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the service reads from its environment."""
@@ -110,6 +126,9 @@ class Settings:
     default_region: str = "BJ"
     portal_timeout: float = 0.8
     sandbox_step_seconds: float = 120.0
+    webchat_origins: tuple[str, ...] = ()
+    """Origins (``https://host[:port]``) whose pages may call the web chat; empty: same origin."""
+    simulator_enabled: bool = True
 
     @property
     def embedded_store(self) -> bool:
@@ -151,6 +170,7 @@ class Settings:
         if region not in phonenumbers.SUPPORTED_REGIONS:
             raise ConfigError("DEFAULT_REGION", f"unknown region {region!r}")
         secret = env.get("SECRET_KEY", "").strip() or cls.secret_key
+        production = bool(at_username) and at_username != "sandbox"
         return cls(
             port=_int(env, "PORT", 8000, 1, 65535),
             redis_url=_url(env, "REDIS_URL", ("redis", "rediss", "unix")),
@@ -182,4 +202,6 @@ class Settings:
             default_region=region,
             portal_timeout=_float(env, "PORTAL_TIMEOUT", 0.8, 0.05, 30.0),
             sandbox_step_seconds=_float(env, "SANDBOX_STEP_SECONDS", 120.0, 0.01, 86400.0),
+            webchat_origins=_origins(env, "WEBCHAT_ORIGINS"),
+            simulator_enabled=_bool(env, "SIMULATOR_ENABLED", not production),
         )

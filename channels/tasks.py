@@ -18,6 +18,13 @@ def _runtime():
     return runtime.current()
 
 
+def push_web(*, session_id: str, text: str, lang: str) -> bool:
+    """A background answer for a web visitor who gave no phone number: into their chat."""
+    from channels.webchat import push
+
+    return push(session_id, text, sender="bot", lang=lang, rt=_runtime()) is not None
+
+
 def send_sms(*, user: str, text: str, lang: str, key: str, force: bool = False) -> str:
     return _runtime().sms.send(user, text, lang=lang, key=key, final=final_attempt(),
                                force=force)
@@ -45,19 +52,31 @@ def handle_raw_sms(*, provider_id: str, sender: str, text: str) -> str:
     return handle_sms(message_id=message.id) if created else "duplicate"
 
 
+class _Notifier:
+    """Tells a citizen the outcome of background work on a channel that can reach them."""
+
+    def __init__(self, rt) -> None:
+        self.rt = rt
+
+    def send(self, user: str, text: str, *, lang: str, key: str) -> str:
+        if user.startswith("web:"):
+            return "pushed" if push_web(session_id=user[4:], text=text, lang=lang) else "lost"
+        return self.rt.sms.send(user, text, lang=lang, key=key, final=final_attempt())
+
+
 def submit_request(*, user: str, lang: str, slug: str, answers: dict[str, str],
                    key: str) -> str | None:
     rt = _runtime()
     return workflows.submit_request(
-        rt.portal, rt.sms, rt.store, user=user, lang=lang, slug=slug, answers=answers, key=key,
-        final=final_attempt(), track_code=rt.settings.ussd_service_code,
+        rt.portal, _Notifier(rt), rt.store, user=user, lang=lang, slug=slug, answers=answers,
+        key=key, final=final_attempt(), track_code=rt.settings.ussd_service_code,
     )
 
 
 def send_status(*, user: str, lang: str, reference: str, key: str) -> bool:
     rt = _runtime()
-    return workflows.send_status(rt.portal, rt.sms, user=user, lang=lang, reference=reference,
-                                 key=key, final=final_attempt())
+    return workflows.send_status(rt.portal, _Notifier(rt), user=user, lang=lang,
+                                 reference=reference, key=key, final=final_attempt())
 
 
 class QueuedEffects:
@@ -68,6 +87,10 @@ class QueuedEffects:
 
     def send_text(self, user: str, text: str, *, lang: str, key: str,
                   force: bool = False) -> None:
+        """By SMS to a phone number; into the chat for a web visitor known only by session."""
+        if user.startswith("web:"):
+            self.queue.enqueue(push_web, session_id=user[4:], text=text, lang=lang)
+            return
         self.queue.enqueue(send_sms, user=user, text=text, lang=lang, key=key, force=force)
 
     def submit(self, *, user: str, lang: str, slug: str, answers: dict[str, str],

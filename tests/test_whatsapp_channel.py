@@ -217,7 +217,6 @@ def test_a_long_list_is_paged_by_the_adapter(make_app, graph, tmp_path):
 
 
 def _catalogue() -> dict:
-    from pathlib import Path
 
     import yaml
 
@@ -299,12 +298,11 @@ def test_events_are_answered_by_a_real_rq_worker(make_app, redis_url, graph, san
     assert user.post(payload).status_code == 200
     assert user.post(payload).status_code == 200  # Meta redelivers it
     assert graph.calls == 0  # queued in Redis, not handled by the web process
-    rq = Path(sys.executable).with_name("rq")
-    done = subprocess.run([str(rq), "worker", "--burst", "--url", redis_url, "guichet"],
-                          env=dict(os.environ, **env), capture_output=True, text=True,
-                          timeout=60)
+    done = subprocess.run([sys.executable, "-m", "channels.worker", "--burst", "--url",
+                           redis_url], env=dict(os.environ, **env), capture_output=True,
+                          text=True, timeout=60)
     assert done.returncode == 0, done.stderr[-2000:]
-    (reply,) = wait_for(lambda: graph.messages_to(user.wa_id))
+    (reply,) = wait_for(lambda: graph.messages_to(user.wa_id), timeout=20)
     assert "1 900 F CFA" in plain(body_of(reply)) and graph.calls == 1
 
 

@@ -1,0 +1,462 @@
+"""The web chat API under ``/webchat``: sessions, messages, an event stream, history, widget.js.
+
+- ``POST /webchat/sessions`` -> ``{"id", "token"}``; every later call carries
+  ``Authorization: Bearer <token>`` (signed with ``SECRET_KEY``; 401 without a valid one).
+- ``POST /webchat/sessions/<id>/messages`` with ``{"text"}``, ``{"choice"}`` or ``{"start"}``,
+  and an optional ``"lang"``: the dialog manager runs inline and the :class:`Reply` comes back as
+  JSON ``{"id", "parts", "choices": [{"id", "label"}], "expects", "end", "error", "lang", ...}``.
+- ``GET /webchat/sessions/<id>/events``: server-sent events for what arrives later (an agent's
+  answer, a background result; see :func:`channels.webchat.push`), ``Last-Event-ID`` resumes,
+  a comment every 15 s keeps proxies from closing the stream.
+- ``GET /webchat/sessions/<id>/history``: the whole conversation, for a page reload.
+- ``GET /webchat/widget.js``: the embeddable widget.
+
+Cross-origin calls are allowed only from ``WEBCHAT_ORIGINS`` (empty: same origin only); a call
+from another origin gets a 403 before anything is done.  Errors are JSON in the visitor's language;
+a session store that is down gives a 503 with an apology, never a bare 5xx.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hmac
+import json
+import logging
+import os
+import re
+import secrets
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+from flask import Blueprint, Response, current_app, jsonify, request, send_from_directory
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from werkzeug.exceptions import HTTPException
+
+from channels import metrics
+from channels.webchat.events import ChatLog, chat_log
+from dialogs.i18n import gettext_for
+from dialogs.manager import ENTRY_POINTS
+from dialogs.model import Inbound, Reply
+from dialogs.phones import to_e164
+from dialogs.store import StoreUnavailable
+
+log = logging.getLogger(__name__)
+bp = Blueprint("webchat", __name__, url_prefix="/webchat")
+STATIC = Path(__file__).resolve().parent / "static"
+CHANNEL = "webchat"
+MAX_TEXT = 1000
+"""Longest message a visitor may send (characters); longer gets a 400 in their language."""
+MAX_ID = 200
+TOKEN_MAX_AGE = 30 * 86400
+SESSION_RATE = 300
+"""Sessions one address may open per minute (generous: a proxy may front many visitors)."""
+LOCK_TTL = 15
+SID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+LANG = re.compile(r"^[a-z]{2,3}$")
+HEARTBEAT = 15.0
+STREAM_SECONDS = 120.0
+"""A stream ends after this long and the client reconnects (with Last-Event-ID): a worker
+thread is never held forever by a tab left open."""
+_streams = {"open": 0}
+_streams_lock = threading.Lock()
+WIDGET_MAX_AGE = 300
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def _rt():
+    return current_app.extensions["guichet"]
+
+
+def _log() -> ChatLog:
+    return chat_log(_rt().settings.redis_url)
+
+
+def _ttl() -> int:
+    return _rt().settings.chat_session_ttl
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="guichet-webchat")
+
+
+def _lang(value: object, fallback: str = "fr") -> str:
+    return value if isinstance(value, str) and LANG.match(value) else fallback
+
+
+def _error(status: int, message: str, **extra) -> Response:
+    response = jsonify(error=message, **extra)
+    response.status_code = status
+    return response
+
+
+def _apology(lang: str = "fr") -> Response:
+    _ = gettext_for(lang)
+    return _error(503, _("Service momentanément indisponible. Réessayez dans quelques minutes."))
+
+
+# -- CORS -------------------------------------------------------------------------------------
+
+
+def _origin_allowed(origin: str) -> bool:
+    if origin in _rt().settings.webchat_origins:
+        return True
+    parsed = urlparse(origin)
+    return bool(parsed.netloc) and parsed.netloc.lower() == request.host.lower()
+
+
+@bp.before_request
+def _cors_guard():
+    origin = request.headers.get("Origin")
+    if request.endpoint == "webchat.widget":
+        return None
+    if request.method == "OPTIONS":
+        if not origin or not _origin_allowed(origin):
+            return _error(403, "origin not allowed")
+        response = Response(status=204)
+        response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+        response.headers["Access-Control-Allow-Headers"] = \
+            "Authorization, Content-Type, Last-Event-ID"
+        response.headers["Access-Control-Max-Age"] = "600"
+        return response
+    if origin and not _origin_allowed(origin):
+        log.warning("web chat call from an origin not allowed", extra={"origin": origin[:100]})
+        return _error(403, "origin not allowed")
+    return None
+
+
+@bp.after_request
+def _cors_headers(response: Response) -> Response:
+    origin = request.headers.get("Origin")
+    if request.endpoint != "webchat.widget":
+        response.vary.add("Origin")
+        if origin and _origin_allowed(origin):
+            response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+@bp.errorhandler(ApiError)
+def _api_error(exc: ApiError):
+    return _error(exc.status, exc.message)
+
+
+@bp.errorhandler(StoreUnavailable)
+def _store_down(_exc):
+    log.error("web chat: session store unavailable")
+    return _apology()
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException):
+    return _error(exc.code or 400, (exc.name or "error").lower())
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+
+def _body(lang: str = "fr") -> dict:
+    """The JSON object sent (``{}`` when nothing was); 400 in ``lang`` when it is not one."""
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        return {}
+    try:
+        body = json.loads(raw)
+    except ValueError:  # includes bad UTF-8
+        body = None
+    if not isinstance(body, dict):
+        raise ApiError(400, gettext_for(lang)("Requête invalide."))
+    return body
+
+
+def _session(sid: str) -> dict:
+    """The session's metadata when the bearer token is for ``sid``; 401/404 otherwise."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiError(401, "missing token")
+    try:
+        signed = _serializer().loads(token.strip(), max_age=TOKEN_MAX_AGE)
+    except BadSignature:
+        raise ApiError(401, "invalid token") from None
+    if not isinstance(signed, str) or not hmac.compare_digest(signed, sid):
+        raise ApiError(401, "invalid token")
+    meta = _log().meta(sid)
+    if meta is None:
+        raise ApiError(404, "session expired")
+    return meta
+
+
+def reply_json(reply: Reply, *, sms: bool = True) -> dict:
+    """A :class:`Reply` as the web sees it: real letters, choices as quick-reply buttons.
+
+    ``sms`` False (a visitor who gave no phone number) hides "send it by SMS" choices.
+    """
+    choices = [c for c in reply.choices if sms or c.id != "sms"]
+    return {
+        "parts": [p for p in reply.parts if p],
+        "choices": [{"id": c.id, "label": c.label} for c in choices],
+        "expects": reply.expects,
+        "end": reply.end,
+        "error": reply.error,
+        "lang": reply.lang,
+        "navigable": reply.navigable,
+        "handoff": reply.handoff.reason if reply.handoff else None,
+    }
+
+
+def text_reply(text: str, lang: str) -> dict:
+    return reply_json(Reply(parts=(text,), lang=lang, expects="text", navigable=False))
+
+
+# -- endpoints --------------------------------------------------------------------------------
+
+
+@bp.post("/sessions")
+def create_session():
+    rt = _rt()
+    body = _body()
+    lang = _lang(body.get("lang"), rt.manager.default_lang)
+    _ = gettext_for(lang)
+    phone = body.get("phone")
+    user_phone = None
+    if phone is not None:
+        user_phone = to_e164(phone, rt.settings.default_region) if isinstance(phone, str) \
+            else None
+        if user_phone is None:
+            raise ApiError(400, _("Numéro de téléphone invalide."))
+    client = (request.remote_addr or "unknown")[:64]
+    if rt.store.incr(f"gc:wc:new:{client}", 60) > SESSION_RATE:
+        raise ApiError(429, _("Trop de demandes. Réessayez dans une minute."))
+    sid = secrets.token_urlsafe(18)
+    user = user_phone or f"web:{sid}"
+    _log().create(sid, {"user": user, "phone": user_phone is not None, "lang": lang,
+                        "created": time.time()}, _ttl())
+    token = _serializer().dumps(sid)
+    return jsonify(id=sid, token=token), 201
+
+
+@bp.post("/sessions/<sid>/messages")
+def post_message(sid: str):
+    if not SID.match(sid):
+        raise ApiError(404, "session expired")
+    meta = _session(sid)
+    rt = _rt()
+    body = _body(meta.get("lang") or rt.manager.default_lang)
+    lang = _lang(body.get("lang"), meta.get("lang") or rt.manager.default_lang)
+    _ = gettext_for(lang)
+    text, choice, start = body.get("text"), body.get("choice"), body.get("start")
+    if text is not None and not isinstance(text, str) or \
+            choice is not None and not isinstance(choice, str) or \
+            start is not None and start not in ENTRY_POINTS:
+        raise ApiError(400, _("Requête invalide."))
+    if text is not None and len(text) > MAX_TEXT:
+        raise ApiError(400, _("Message trop long : {n} caractères au plus.").format(n=MAX_TEXT))
+    if choice is not None and not 0 < len(choice) <= MAX_ID:
+        raise ApiError(400, _("Requête invalide."))
+    text = text.strip() if text else None
+    if not (text or choice or start or "lang" in body):
+        raise ApiError(400, _("Écrivez un message."))
+    started = time.perf_counter()
+    lock = f"gc:wc:lock:{sid}"
+    if not rt.store.first_time(lock, LOCK_TTL):
+        raise ApiError(409, _("Un message est déjà en cours. Patientez un instant."))
+    try:
+        entry = _converse(rt, sid, meta, lang, text, choice, start)
+    except StoreUnavailable:
+        raise
+    except Exception:
+        log.exception("web chat message failed")
+        entry = {"from": "bot", "reply": text_reply(
+            _("Service momentanément indisponible. Réessayez dans quelques minutes."), lang)}
+    finally:
+        with contextlib.suppress(StoreUnavailable):
+            rt.store.put_many({lock: (None, None)})
+    metrics.HOPS.labels(CHANNEL).inc()
+    metrics.HOP_SECONDS.labels(CHANNEL).observe(time.perf_counter() - started)
+    return jsonify(id=entry.get("id"), **entry["reply"])
+
+
+def _converse(rt, sid: str, meta: dict, lang: str, text: str | None, choice: str | None,
+              start: str | None) -> dict:
+    """Step the dialog manager with the visitor's input; log both sides; return the bot entry."""
+    manager = rt.manager
+    user = meta["user"]
+    conv = manager.load(CHANNEL, sid, user)
+    locale = lang if lang in manager.languages else None
+    known = conv.state.get("lang") or conv.profile.get("lang")
+    said = None
+    reply = None
+    if locale and known and known != locale:  # the language selector: the manager's entry
+        manager.step(conv, Inbound(CHANNEL, user, sid, start="language"))
+        reply = manager.step(conv, Inbound(CHANNEL, user, sid, choice=f"lang:{locale}"))
+    if text or choice or start:
+        label = conv.edge.get("choices", {}).get(choice, choice) if choice else None
+        said = {"text": text} if text else {"choice": choice, "text": label} if choice else None
+        reply = manager.step(conv, Inbound(CHANNEL, user, sid, text=text, choice=choice,
+                                           locale=locale, start=start))
+    elif reply is None:  # only a language, the one in use: show where we are
+        reply = manager.show(conv) if conv.state.get("at") else manager.step(
+            conv, Inbound(CHANNEL, user, sid, locale=locale, start="home"))
+    conv.edge["choices"] = {c.id: c.label for c in reply.choices}
+    manager.save(conv, end=reply.end)
+    chat = _log()
+    ttl = _ttl()
+    now = time.time()
+    if said:
+        chat.append(sid, {"from": "user", **said, "at": now}, ttl)
+    entry = {"from": "bot", "reply": reply_json(reply, sms=meta.get("phone", False)), "at": now}
+    if reply.parts or reply.choices or reply.error:
+        entry["id"] = chat.append(sid, entry, ttl)
+    return entry
+
+
+@bp.get("/sessions/<sid>/history")
+def history(sid: str):
+    if not SID.match(sid):
+        raise ApiError(404, "session expired")
+    meta = _session(sid)
+    entries = _log().since(sid, 0)
+    return jsonify(entries=entries, last_id=max((e["id"] for e in entries), default=0),
+                   lang=meta.get("lang"))
+
+
+def _event(entry: dict) -> str:
+    data = json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
+    return f"id: {entry['id']}\nevent: message\ndata: {data}\n\n"
+
+
+@bp.get("/sessions/<sid>/events")
+def events(sid: str):
+    if not SID.match(sid):
+        raise ApiError(404, "session expired")
+    _session(sid)
+    raw_after = request.headers.get("Last-Event-ID") or request.args.get("after") or "0"
+    after = int(raw_after) if raw_after.strip().isdigit() else 0
+    chat = _log()
+    chat.since(sid, after)  # the store answers (else a 503 now, not a broken stream)
+    release = _take_stream()
+    if release is None:
+        response = _error(503, gettext_for(_lang(request.args.get("lang")))(
+            "Service momentanément indisponible. Réessayez dans quelques minutes."))
+        response.headers["Retry-After"] = "15"
+        return response
+    heartbeat = float(current_app.config.get("WEBCHAT_HEARTBEAT", HEARTBEAT))
+    lifetime = float(current_app.config.get("WEBCHAT_STREAM_SECONDS", STREAM_SECONDS))
+
+    def stream():
+        seen = after
+        ends = time.monotonic() + lifetime
+        beat = time.monotonic() + heartbeat
+        yield "retry: 2000\n\n"
+        try:
+            subscription = chat.subscribe(sid)  # first, so nothing pushed from now is missed
+        except StoreUnavailable:
+            return
+        try:
+            pending = chat.since(sid, seen)
+            while True:
+                for entry in pending:
+                    seen = max(seen, entry["id"])
+                    if entry.get("live"):
+                        yield _event(entry)
+                        beat = time.monotonic() + heartbeat
+                now = time.monotonic()
+                if now >= ends:
+                    return
+                if now >= beat:
+                    yield ": ping\n\n"
+                    beat = now + heartbeat
+                subscription.wait(seen, min(beat, ends) - time.monotonic())
+                pending = chat.since(sid, seen)
+        except StoreUnavailable:
+            log.warning("web chat stream ended: session store unavailable")
+        finally:
+            subscription.close()
+
+    response = Response(stream(), mimetype="text/event-stream", headers={
+        "Cache-Control": "no-cache, no-store", "X-Accel-Buffering": "no"})
+    response.call_on_close(release)  # also when the stream never started
+    return response
+
+
+def _stream_limit() -> int:
+    """Streams one process may hold open: each holds a gunicorn thread, and USSD hops, which
+    must answer in well under a second, need the others (``WEBCHAT_MAX_STREAMS`` overrides)."""
+    configured = current_app.config.get("WEBCHAT_MAX_STREAMS")
+    if configured:
+        return int(configured)
+    default = "4" if _rt().settings.redis_url else "8"  # as channels/gunicorn_conf.py
+    try:
+        threads = int(os.environ.get("GUNICORN_THREADS") or default)
+    except ValueError:
+        threads = int(default)
+    return max(1, threads // 2)
+
+
+def _take_stream():
+    """A slot for one more stream and the function that frees it, or None when all are taken."""
+    limit = _stream_limit()
+    with _streams_lock:
+        if _streams["open"] >= limit:
+            return None
+        _streams["open"] += 1
+    freed = []
+
+    def release() -> None:
+        with _streams_lock:
+            if not freed:
+                freed.append(True)
+                _streams["open"] -= 1
+
+    return release
+
+
+@bp.get("/widget.js")
+def widget():
+    response = send_from_directory(STATIC, "widget.js", mimetype="text/javascript",
+                                   max_age=WIDGET_MAX_AGE)
+    response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# -- for other code: agents, background work --------------------------------------------------
+
+
+def push(session_id: str, reply_or_text: Reply | str, *, sender: str = "agent",
+         lang: str | None = None, rt=None) -> int | None:
+    """Deliver a message to a web chat session after the fact (an agent, a background result).
+
+    The message joins the session's history and reaches the open event streams.  Returns the
+    entry id, or None when the session is unknown or expired.  Works from any process that has
+    the same ``REDIS_URL`` (in embedded mode: from this process).
+    """
+    if rt is None:
+        from channels import runtime
+
+        rt = runtime.current()
+    chat = chat_log(rt.settings.redis_url)
+    if not isinstance(session_id, str) or not SID.match(session_id):
+        return None
+    meta = chat.meta(session_id)
+    if meta is None:
+        return None
+    if isinstance(reply_or_text, Reply):
+        data = reply_json(reply_or_text, sms=meta.get("phone", False))
+    else:
+        text = str(reply_or_text).strip()[:4096]
+        if not text:
+            return None
+        data = text_reply(text, lang or meta.get("lang") or "fr")
+    return chat.append(session_id, {"from": sender, "live": True, "reply": data,
+                                    "at": time.time()}, rt.settings.chat_session_ttl)
+
+

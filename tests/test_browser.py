@@ -1,0 +1,153 @@
+"""Real journeys in a real browser: the widget embedded on another site, and the simulator.
+
+Debian's chromium (``/usr/bin/chromium``, which ``make test`` installs) is driven by Playwright;
+nothing is downloaded.  Without chromium these tests skip, except under ``CI=true`` where they
+fail.  Each journey leaves a screenshot in ``test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import pytest
+
+try:
+    from playwright.sync_api import expect
+except ImportError:  # pragma: no cover - the dev extra installs it
+    if os.environ.get("CI", "").lower() == "true":
+        raise
+    pytest.skip("playwright is not installed (make test installs it)", allow_module_level=True)
+
+from werkzeug.serving import make_server
+
+from channels.webchat import push
+from tests.conftest import artifacts_dir
+
+# pytest-playwright's own base_url fixture trips a pytest deprecation warning: not ours to fix.
+pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestRemovedIn10Warning")
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+WAIT = 15_000
+"""Milliseconds an expectation may wait (the first question also loads the NLU model)."""
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args():
+    """pytest-playwright launches Debian's chromium, never a browser of its own."""
+    if not os.path.exists(CHROMIUM):
+        message = f"{CHROMIUM} is missing (make test installs Debian's chromium)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return {"executable_path": CHROMIUM, "args": CHROMIUM_ARGS, "headless": True}
+
+
+def serve(wsgi_app) -> tuple[str, object]:
+    server = make_server("127.0.0.1", 0, wsgi_app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_port}", server
+
+
+HOST_PAGE = """<!doctype html><html lang="fr"><head><meta charset="utf-8">
+<title>Portail des services publics</title></head><body>
+<h1>Casier judiciaire</h1><p>Une page du portail, sur un autre site que Guichet.</p>
+<script src="{guichet}/webchat/widget.js" data-guichet-url="{guichet}" data-lang="fr"></script>
+</body></html>"""
+
+
+@pytest.fixture
+def sites(make_app):
+    """The portal's site (another origin) and Guichet, both on loopback."""
+    where: dict[str, str] = {}
+
+    def portal_site(environ, start_response):
+        body = HOST_PAGE.format(guichet=where["guichet"]).encode()
+        start_response("200 OK", [("Content-Type", "text/html; charset=utf-8")])
+        return [body]
+
+    portal_url, portal_server = serve(portal_site)
+    app = make_app(WEBCHAT_ORIGINS=portal_url)
+    # short streams: the widget reconnects every few seconds, as after a proxy's timeout
+    app.config.update(WEBCHAT_HEARTBEAT=1.0, WEBCHAT_STREAM_SECONDS=3)
+    guichet_url, guichet_server = serve(app)
+    where["guichet"] = guichet_url
+    yield {"portal": portal_url, "guichet": guichet_url, "app": app}
+    portal_server.shutdown()
+    guichet_server.shutdown()
+
+
+def test_the_widget_on_the_portal_answers_and_keeps_the_conversation(page, sites):
+    rt = sites["app"].extensions["guichet"]
+    page.goto(sites["portal"])
+    launcher = page.get_by_role("button", name="Ouvrir le chat Service Public")
+    launcher.click()
+    log = page.get_by_role("log")
+    box = page.get_by_label("Votre message")
+    expect(box).to_be_focused()
+    expect(page.get_by_role("button", name="Démarches et coûts")).to_be_visible(timeout=WAIT)
+
+    box.fill("combien coute le casier judiciaire")
+    box.press("Enter")
+    expect(log).to_contain_text("1 900", timeout=WAIT)
+    page.get_by_role("button", name="Toute la fiche").click()
+    expect(log).to_contain_text("72 heures", timeout=WAIT)
+    page.screenshot(path=str(artifacts_dir() / "webchat-widget.png"))
+
+    # an agent answers later: the event stream brings it
+    key = f"guichet-webchat:{sites['guichet']}"
+    session = page.evaluate("key => JSON.parse(localStorage.getItem(key)).id", key)
+    assert push(session, "Bonjour, ici Awa, conseillère du 135.", rt=rt)
+    expect(log).to_contain_text("Awa", timeout=WAIT)
+
+    # the network drops (the next reconnection fails), a message is pushed meanwhile; back
+    # online, the stream reconnects and delivers it
+    page.context.set_offline(True)
+    expect(page.get_by_role("status")).to_contain_text("Reconnexion", timeout=WAIT)
+    push(session, "Votre dossier est complet.", rt=rt)
+    page.context.set_offline(False)
+    expect(log).to_contain_text("Votre dossier est complet.", timeout=WAIT)
+
+    # a reload (or the next page of the portal) shows the open chat and its conversation again
+    page.reload()
+    expect(log).to_contain_text("72 heures", timeout=WAIT)
+    expect(log).to_contain_text("Votre dossier est complet.")
+
+    # the language selector, then Escape closes and gives focus back to the launcher
+    page.get_by_label("Langue").select_option("en")
+    expect(page.get_by_role("button", name="Procedures and costs")).to_be_visible(timeout=WAIT)
+    expect(page.get_by_role("button", name="Send")).to_be_visible()
+    page.get_by_label("Your message").press("Escape")
+    expect(page.get_by_role("button", name="Open the Service Public chat")).to_be_focused()
+
+
+def test_the_simulator_phone_dials_ussd_to_the_sheet(page, sites):
+    page.goto(f"{sites['guichet']}/simulator/")
+    screen = page.locator("#ussd-screen")
+    expect(screen).to_contain_text("*202#")
+    page.get_by_role("button", name="Appeler").click()
+    expect(screen).to_contain_text("1 Francais", timeout=WAIT)  # GSM-7
+    for _ in range(4):  # French, "procedures and costs", justice, criminal record
+        before = screen.inner_text()
+        page.locator('.keys button[data-key="1"]').click()
+        page.get_by_role("button", name="Envoyer", exact=True).first.click()
+        expect(screen).not_to_have_text(before, timeout=WAIT)
+        expect(screen).not_to_have_text("Envoi…", timeout=WAIT)
+    expect(screen).to_contain_text("1 900 F CFA")
+    assert len(screen.inner_text()) <= 160
+    page.locator(".featurephone").screenshot(path=str(artifacts_dir() / "simulator-ussd.png"))
+
+    # the other channels are on the same page
+    page.locator("#sms-text").fill("prix du passeport")
+    page.locator("#sms-form button").click()
+    expect(page.locator("#sms-thread")).to_contain_text("30 000 F CFA", timeout=WAIT)
+    page.locator("#wa-text").fill("combien coute le casier judiciaire")
+    page.locator("#wa-text").press("Enter")
+    whatsapp = page.locator("#wa-thread")
+    expect(whatsapp).to_contain_text("1 900", timeout=WAIT)
+    whatsapp.get_by_role("button", name="Toute la fiche").click()
+    expect(whatsapp).to_contain_text("72 heures", timeout=WAIT)
+    expect(page.get_by_label("Votre message")).to_be_visible()  # the widget, inline
+    page.screenshot(path=str(artifacts_dir() / "simulator.png"), full_page=True)

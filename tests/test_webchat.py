@@ -1,0 +1,332 @@
+"""The web chat API as a browser on the portal uses it: sessions, tokens, CORS, bounds, the
+event stream (messages pushed later) and the history a reloaded page shows."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from channels.config import ConfigError, Settings
+from channels.webchat import push
+from tests.conftest import free_port
+
+PORTAL = "https://portal.example.bj"
+
+
+@pytest.fixture
+def web(make_app):
+    return make_app(WEBCHAT_ORIGINS=f"{PORTAL}, http://127.0.0.1:5500")
+
+
+class Visitor:
+    """A page talking to the web chat API, as widget.js does."""
+
+    def __init__(self, client, origin: str | None = None, **session) -> None:
+        self.client = client
+        self.origin = origin
+        response = client.post("/webchat/sessions", json=session, headers=self._headers())
+        assert response.status_code == 201, response.get_json()
+        self.id, self.token = response.json["id"], response.json["token"]
+
+    def _headers(self, **extra) -> dict:
+        headers = dict(extra)
+        if self.origin:
+            headers["Origin"] = self.origin
+        if getattr(self, "token", None):
+            headers["Authorization"] = f"Bearer {self.token}"
+        return headers
+
+    def send(self, expect: int = 200, **body):
+        response = self.client.post(f"/webchat/sessions/{self.id}/messages", json=body,
+                                    headers=self._headers())
+        assert response.status_code == expect, response.get_json()
+        return response.json
+
+    def history(self) -> dict:
+        response = self.client.get(f"/webchat/sessions/{self.id}/history",
+                                   headers=self._headers())
+        assert response.status_code == 200
+        return response.json
+
+
+def plain(parts: list[str]) -> str:
+    """The reply's text with Babel's narrow and no-break spaces as plain spaces."""
+    return "\n".join(parts).replace("\u202f", " ").replace("\xa0", " ")
+
+
+def ids(reply: dict) -> list[str]:
+    return [c["id"] for c in reply["choices"]]
+
+
+def test_a_session_gives_an_id_and_a_token_required_on_every_call(web):
+    client = web.test_client()
+    visitor = Visitor(client)
+    url = f"/webchat/sessions/{visitor.id}/messages"
+    assert client.post(url, json={"text": "bonjour"}).status_code == 401
+    bad = client.post(url, json={"text": "bonjour"},
+                      headers={"Authorization": "Bearer " + visitor.token[:-3] + "xyz"})
+    assert bad.status_code == 401 and bad.json["error"]
+    other = Visitor(client)  # a valid token, for another session
+    stolen = client.post(url, json={"text": "bonjour"},
+                         headers={"Authorization": f"Bearer {other.token}"})
+    assert stolen.status_code == 401
+    for path in ("history", "events"):
+        assert client.get(f"/webchat/sessions/{visitor.id}/{path}").status_code == 401
+    assert visitor.send(text="bonjour")["parts"]
+
+
+def test_cors_allows_configured_origins_only(web):
+    client = web.test_client()
+    preflight = client.options("/webchat/sessions", headers={
+        "Origin": PORTAL, "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization, content-type"})
+    assert preflight.status_code == 204
+    assert preflight.headers["Access-Control-Allow-Origin"] == PORTAL
+    assert "Authorization" in preflight.headers["Access-Control-Allow-Headers"]
+    assert "POST" in preflight.headers["Access-Control-Allow-Methods"]
+
+    visitor = Visitor(client, origin=PORTAL)
+    response = client.post(f"/webchat/sessions/{visitor.id}/messages",
+                           json={"start": "home", "lang": "fr"},
+                           headers={"Origin": PORTAL, "Authorization": f"Bearer {visitor.token}"})
+    assert response.headers["Access-Control-Allow-Origin"] == PORTAL
+    assert "Origin" in response.headers["Vary"]
+
+    evil = "https://evil.example.com"
+    denied = client.options("/webchat/sessions", headers={
+        "Origin": evil, "Access-Control-Request-Method": "POST"})
+    assert denied.status_code == 403 and "Access-Control-Allow-Origin" not in denied.headers
+    refused = client.post("/webchat/sessions", json={}, headers={"Origin": evil})
+    assert refused.status_code == 403 and "Access-Control-Allow-Origin" not in refused.headers
+    # the service's own pages (the simulator) are same-origin: always allowed
+    same = client.post("/webchat/sessions", json={}, headers={"Origin": "http://localhost"})
+    assert same.status_code == 201
+
+
+def test_no_configured_origin_means_same_origin_only(make_app):
+    client = make_app().test_client()
+    assert client.post("/webchat/sessions", json={},
+                       headers={"Origin": PORTAL}).status_code == 403
+    assert client.options("/webchat/sessions", headers={
+        "Origin": PORTAL, "Access-Control-Request-Method": "POST"}).status_code == 403
+
+
+def test_input_is_bounded_and_refused_in_the_visitors_language(web):
+    visitor = Visitor(web.test_client())
+    fr = visitor.send(expect=400, text="a" * 1001, lang="fr")
+    assert "1000" in fr["error"] and "trop long" in fr["error"]
+    en = visitor.send(expect=400, text="a" * 1001, lang="en")
+    assert "1000" in en["error"] and "too long" in en["error"]
+    assert visitor.send(text="a" * 1000, lang="fr")["parts"]  # the limit itself is fine
+    assert visitor.send(expect=400, choice="x" * 500)["error"]
+    assert visitor.send(expect=400, start="nowhere")["error"]
+    assert visitor.send(expect=400)["error"]  # nothing to say
+
+
+def test_bad_json_is_a_400_not_a_crash(web):
+    client = web.test_client()
+    visitor = Visitor(client)
+    url = f"/webchat/sessions/{visitor.id}/messages"
+    headers = {"Authorization": f"Bearer {visitor.token}", "Content-Type": "application/json"}
+    for body in (b"{not json", b"[1, 2]", b"\xff\xfe", b'"text"'):
+        response = client.post(url, data=body, headers=headers)
+        assert response.status_code == 400, body
+        assert response.is_json and response.json["error"]
+    assert client.post("/webchat/sessions", data=b"{oops",
+                       headers={"Content-Type": "application/json"}).status_code == 400
+    text = client.post(url, json={"text": 42}, headers=headers)
+    assert text.status_code == 400
+
+
+def test_choices_lead_to_the_sheet_in_real_letters(web):
+    visitor = Visitor(web.test_client())
+    home = visitor.send(start="home", lang="fr")
+    assert home["expects"] == "choice" and home["lang"] == "fr" and not home["end"]
+    assert "procedures" in ids(home)
+    assert any(c["label"] == "Démarches et coûts" for c in home["choices"])  # not GSM-7
+    themes = visitor.send(choice="procedures")
+    assert "cat:justice" in ids(themes)
+    justice = visitor.send(choice="cat:justice")
+    sheet = visitor.send(choice="proc:casier-judiciaire")
+    assert "proc:casier-judiciaire" in ids(justice)
+    text = plain(sheet["parts"])
+    assert "1 900" in text and "72 heures" in text
+    assert "sms" not in ids(sheet)  # no phone number given: no "send it by SMS"
+    assert visitor.send(choice="nope")["error"]
+
+
+def test_a_visitor_who_gave_a_phone_can_get_the_sheet_by_sms(web):
+    client = web.test_client()
+    bad = client.post("/webchat/sessions", json={"phone": "12"})
+    assert bad.status_code == 400
+    visitor = Visitor(client, phone="+229 01 97 00 03 00")
+    visitor.send(start="procedures", lang="fr")
+    visitor.send(choice="cat:justice")
+    assert "sms" in ids(visitor.send(choice="proc:casier-judiciaire"))
+
+
+def test_a_question_in_words_gets_the_exact_answer(web):
+    visitor = Visitor(web.test_client())
+    reply = visitor.send(text="combien coute le casier judiciaire", lang="fr")
+    assert "1 900" in plain(reply["parts"])
+
+
+def test_the_language_selector_switches_the_conversation(web):
+    visitor = Visitor(web.test_client())
+    assert visitor.send(start="home", lang="fr")["lang"] == "fr"
+    english = visitor.send(lang="en")
+    assert english["lang"] == "en" and "Main menu" not in english["parts"]
+    assert any(c["id"] == "procedures" for c in english["choices"])
+    assert visitor.send(choice="procedures", lang="en")["lang"] == "en"
+
+
+def test_history_has_the_whole_conversation_for_a_reload(web):
+    visitor = Visitor(web.test_client())
+    visitor.send(start="home", lang="fr")
+    visitor.send(choice="procedures")
+    rt = web.extensions["guichet"]
+    assert push(visitor.id, "Bonjour, ici Awa, conseillère du 135.", rt=rt)
+    history = visitor.history()
+    entries = history["entries"]
+    assert [e["from"] for e in entries] == ["bot", "user", "bot", "agent"]
+    assert entries[1]["choice"] == "procedures" and entries[1]["text"] == "Démarches et coûts"
+    assert entries[3]["live"] and "Awa" in entries[3]["reply"]["parts"][0]
+    assert history["last_id"] == entries[-1]["id"]
+    assert [e["id"] for e in entries] == sorted(e["id"] for e in entries)
+
+
+def test_push_to_an_unknown_session_says_so(web):
+    rt = web.extensions["guichet"]
+    assert push("x" * 24, "hello", rt=rt) is None
+    assert push("../../etc", "hello", rt=rt) is None
+
+
+def read_events(response, count: int, timeout: float = 5.0) -> list[str]:
+    """The first ``count`` events (or comments) of a text/event-stream response."""
+    chunks = response.response
+    found: list[str] = []
+    buffer = ""
+    deadline = time.monotonic() + timeout
+    for chunk in chunks:
+        buffer += chunk.decode() if isinstance(chunk, bytes) else chunk
+        while "\n\n" in buffer:
+            block, buffer = buffer.split("\n\n", 1)
+            if block.startswith("retry:"):
+                continue
+            found.append(block)
+        if len(found) >= count or time.monotonic() > deadline:
+            break
+    response.close()
+    return found
+
+
+def stream_test(app):
+    app.config.update(WEBCHAT_HEARTBEAT=0.3, WEBCHAT_STREAM_SECONDS=10)
+    rt = app.extensions["guichet"]
+    client = app.test_client()
+    visitor = Visitor(client)
+    visitor.send(start="home", lang="fr")
+    first = push(visitor.id, "Un conseiller arrive.", rt=rt)
+    headers = {"Authorization": f"Bearer {visitor.token}"}
+    response = client.get(f"/webchat/sessions/{visitor.id}/events", headers=headers,
+                          buffered=False)
+    assert response.status_code == 200
+    assert response.mimetype == "text/event-stream"
+    assert "no-cache" in response.headers["Cache-Control"]
+    pusher = threading.Timer(0.2, push, args=(visitor.id, "Je regarde votre dossier."),
+                             kwargs={"rt": rt})
+    pusher.start()
+    events = read_events(response, 3)
+    pusher.join()
+    assert f"id: {first}" in events[0] and "Un conseiller arrive." in events[0]
+    assert "event: message" in events[0]
+    assert "Je regarde votre dossier." in events[1]
+    assert events[2] == ": ping"  # the heartbeat comment keeps proxies from closing it
+    second = int(events[1].split("\n")[0].removeprefix("id: "))
+    # a reconnection resumes after the last event it saw, and gets nothing twice
+    push(visitor.id, "Voici la réponse.", rt=rt)
+    resumed = client.get(f"/webchat/sessions/{visitor.id}/events", buffered=False,
+                         headers={**headers, "Last-Event-ID": str(second)})
+    again = read_events(resumed, 1)
+    assert "Voici la réponse." in again[0] and "Je regarde" not in again[0]
+    # the visitor's own exchanges are answered inline, never streamed
+    assert not any("Service Public du Bénin" in e for e in events + again)
+
+
+def test_messages_pushed_later_arrive_on_the_event_stream(web):
+    stream_test(web)
+
+
+def test_the_event_stream_works_across_workers_with_redis(make_app, redis_url):
+    stream_test(make_app(REDIS_URL=redis_url))
+
+
+def test_streams_are_capped_so_ussd_hops_keep_their_threads(web):
+    web.config.update(WEBCHAT_MAX_STREAMS=1, WEBCHAT_HEARTBEAT=0.2)
+    client = web.test_client()
+    first, second = Visitor(client), Visitor(client)
+
+    def stream(visitor):
+        return client.get(f"/webchat/sessions/{visitor.id}/events", buffered=False,
+                          headers={"Authorization": f"Bearer {visitor.token}"})
+
+    held = stream(first)
+    assert held.status_code == 200
+    busy = stream(second)
+    assert busy.status_code == 503 and busy.headers["Retry-After"] and busy.json["error"]
+    held.close()  # the visitor left: the slot is free again
+    again = stream(second)
+    assert again.status_code == 200
+    again.close()
+
+
+def test_redis_down_is_a_503_with_an_apology(make_app):
+    app = make_app(REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
+    client = app.test_client()
+    response = client.post("/webchat/sessions", json={"lang": "fr"})
+    assert response.status_code == 503
+    assert "indisponible" in response.json["error"]
+
+
+def test_widget_js_is_served_small_and_cacheable(web):
+    response = web.test_client().get("/webchat/widget.js")
+    assert response.status_code == 200
+    assert response.mimetype == "text/javascript"
+    assert "max-age=" in response.headers["Cache-Control"]
+    assert response.headers.get("ETag")
+    assert len(response.data) < 30 * 1024
+    body = response.get_data(as_text=True)
+    assert "attachShadow" in body and "aria-live" in body and "Last-Event-ID" in body
+
+
+def test_settings_for_origins_and_the_simulator():
+    settings = Settings.from_env({"WEBCHAT_ORIGINS": "https://A.example.bj, http://x:8080/"})
+    assert settings.webchat_origins == ("https://a.example.bj", "http://x:8080")
+    assert Settings.from_env({}).webchat_origins == ()
+    for bad in ("*", "portal.example.bj", "https://a.bj/path", "ftp://a.bj"):
+        with pytest.raises(ConfigError) as error:
+            Settings.from_env({"WEBCHAT_ORIGINS": bad})
+        assert error.value.variable == "WEBCHAT_ORIGINS"
+    assert Settings.from_env({}).simulator_enabled
+    assert Settings.from_env({"AT_USERNAME": "sandbox", "AT_API_KEY": "k"}).simulator_enabled
+    live = {"AT_USERNAME": "guichet", "AT_API_KEY": "k"}
+    assert not Settings.from_env(live).simulator_enabled
+    assert Settings.from_env({**live, "SIMULATOR_ENABLED": "true"}).simulator_enabled
+
+
+def test_a_visitor_without_a_phone_hears_back_in_the_chat(web):
+    """Background answers (here: the portal refusing a web-only request) come into the chat."""
+    from tests.conftest import wait_for
+
+    visitor = Visitor(web.test_client())
+    visitor.send(start="eservices", lang="fr")
+    reply = visitor.send(choice="proc:casier-judiciaire")
+    for answer in ("1234567890", "Kouassi", "Ama", "25/12/1990", "Cotonou"):
+        reply = visitor.send(text=answer)
+    reply = visitor.send(choice=reply["choices"][0]["id"])  # the purpose of the request
+    assert "Vérifiez" in plain(reply["parts"])
+    assert visitor.send(choice="confirm")["end"]
+    entries = wait_for(lambda: [e for e in visitor.history()["entries"] if e.get("live")])
+    assert "135" in entries[-1]["reply"]["parts"][0]
