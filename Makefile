@@ -7,11 +7,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | md5sum | cut -c1-8)
 PORT ?= 8000
 HOST ?= 127.0.0.1
-LANGS := en
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: setup run test lint bench ussd worker sandbox-portal sms-dead-letter i18n i18n-compile \
-	redis-server browser clean
+	i18n-report i18n-export i18n-import redis-server browser clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -22,16 +21,30 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP) i18n-compile
 
-# Compile the gettext catalogues (.po -> .mo); French is the source language and has none.
+# Catalogues: every locales/<lang>/LC_MESSAGES/messages.po (French is the source and has none).
+# dialogs/catalogues.py, not pybabel: pybabel refuses `fon` and drops its Plural-Forms header.
+# Compile .po -> .mo, entries marked "# unreviewed" included.
 i18n-compile: $(STAMP)
-	@for lang in $(LANGS); do \
-	  $(BIN)/pybabel compile -d locales -D messages -l $$lang 2>&1 | grep -v "^compiling" ; test $${PIPESTATUS[0]} -eq 0 || exit 1; done
+	$(BIN)/python -m dialogs.catalogues compile
 
-# Extract every marked string and merge it into each catalogue, then compile.
+# Extract every marked string into locales/messages.pot, merge it into each catalogue, compile.
 i18n: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output -o locales/messages.pot .
-	@for lang in $(LANGS); do \
-	  $(BIN)/pybabel update --no-fuzzy-matching -i locales/messages.pot -d locales -D messages -l $$lang; done
+	$(BIN)/python -m dialogs.catalogues extract
+	$(BIN)/python -m dialogs.catalogues update
+	$(MAKE) i18n-compile
+
+# Per language: share translated, share reviewed by a native speaker.
+i18n-report: $(STAMP)
+	@$(BIN)/python -m dialogs.catalogues report
+
+# Reviewers' spreadsheets: one CSV per language in $(I18N_DIR) (msgid, context, translation,
+# reviewed yes/no, english); i18n-import reads them back (nothing is written if a row is wrong).
+I18N_DIR ?= var/i18n
+i18n-export: $(STAMP)
+	$(BIN)/python -m dialogs.catalogues export --dir $(I18N_DIR) $(if $(LANG_CODE),--lang $(LANG_CODE))
+
+i18n-import: $(STAMP)
+	$(BIN)/python -m dialogs.catalogues import --dir $(I18N_DIR) $(if $(LANG_CODE),--lang $(LANG_CODE))
 	$(MAKE) i18n-compile
 
 # Tests start their own redis-server; install it when the machine lacks it (root on CI machines).

@@ -16,8 +16,8 @@ from channels import health, logs, runtime
 from channels.config import Settings
 from channels.queue import ThreadQueue
 from channels.sessions import BrowserSessionInterface
-from channels.sms.blueprint import bp as sms_bp
 from channels.simulator import bp as simulator_bp
+from channels.sms.blueprint import bp as sms_bp
 from channels.sms.deadletter import resume_unfinished
 from channels.ussd import bp as ussd_bp
 from channels.webchat import bp as webchat_bp

@@ -18,8 +18,9 @@ import phonenumbers
 ROOT = Path(__file__).resolve().parent.parent
 XROAD_ID = re.compile(r"^[^/\s]+/[^/\s]+/[^/\s]+/[^/\s]+$")
 XROAD_SERVICE_ID = re.compile(r"^[^/\s]+/[^/\s]+/[^/\s]+/[^/\s]+/[^/\s]+$")
-LANGUAGES = ("fr", "en")
-"""Languages offered to citizens, in menu order.  The local-languages work adds fon and yo."""
+LANGUAGES = ("fr", "en", "fon", "yo")
+"""Languages offered to citizens, in menu order (``LANGUAGES=fr,en,fon,yo``); each needs a
+catalogue in ``locales/`` except French, the source."""
 
 
 class ConfigError(ValueError):
@@ -64,6 +65,26 @@ def _float(env: Mapping[str, str], name: str, default: float, low: float, high: 
     if not low <= value <= high:
         raise ConfigError(name, f"expected a number from {low} to {high}, got {value}")
     return value
+
+
+def _languages(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """Language codes in menu order; each must have a catalogue (French is the source)."""
+    from dialogs.i18n import has_catalogue
+
+    raw = env.get(name, "").strip()
+    if not raw:
+        return LANGUAGES
+    codes = tuple(dict.fromkeys(c.strip().lower().replace("-", "_") for c in raw.split(",")
+                                if c.strip()))
+    if not codes:
+        raise ConfigError(name, "expected language codes like fr,en,fon,yo")
+    for code in codes:
+        if not re.fullmatch(r"[a-z]{2,3}(_[a-z0-9]{2,4})?", code, re.IGNORECASE):
+            raise ConfigError(name, f"expected language codes like fr,en,fon,yo, got {code!r}")
+        if not has_catalogue(code):
+            raise ConfigError(name, f"no catalogue locales/{code}/LC_MESSAGES/messages.po "
+                                    f"for {code!r}")
+    return codes
 
 
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
@@ -126,6 +147,8 @@ class Settings:
     default_region: str = "BJ"
     portal_timeout: float = 0.8
     sandbox_step_seconds: float = 120.0
+    languages: tuple[str, ...] = LANGUAGES
+    """Languages offered to citizens, in menu order (the language screen, ``LANGUE xx``)."""
     webchat_origins: tuple[str, ...] = ()
     """Origins (``https://host[:port]``) whose pages may call the web chat; empty: same origin."""
     simulator_enabled: bool = True
@@ -202,6 +225,7 @@ class Settings:
             default_region=region,
             portal_timeout=_float(env, "PORTAL_TIMEOUT", 0.8, 0.05, 30.0),
             sandbox_step_seconds=_float(env, "SANDBOX_STEP_SECONDS", 120.0, 0.01, 86400.0),
+            languages=_languages(env, "LANGUAGES"),
             webchat_origins=_origins(env, "WEBCHAT_ORIGINS"),
             simulator_enabled=_bool(env, "SIMULATOR_ENABLED", not production),
         )

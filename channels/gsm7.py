@@ -30,6 +30,18 @@ SUBSTITUTES = {
 }
 
 
+TONELESS = frozenset({"fon", "yo", "guw", "bba", "ddn", "ajg", "gej"})
+"""Languages whose accents mark tones (or dots below): on a feature phone all of them are
+dropped, not only those GSM-7 lacks, so a word is spelt one way ("wema", never "wéma" beside
+"wema").  French keeps é è à ù ì ò, which GSM-7 has."""
+
+
+def _toneless(text: str) -> str:
+    decomposed = unicodedata.normalize("NFD", text)
+    return unicodedata.normalize("NFC", "".join(c for c in decomposed
+                                                if not unicodedata.combining(c)))
+
+
 def _plain(ch: str) -> str:
     """Strip diacritics (tones, dots below, circumflexes) from one character."""
     base = "".join(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c))
@@ -37,11 +49,15 @@ def _plain(ch: str) -> str:
 
 
 @lru_cache(maxsize=4096)
-def to_gsm7(text: str) -> str:
+def to_gsm7(text: str, lang: str | None = None) -> str:
     """Rewrite ``text`` so that every character is in the GSM-7 basic table.
 
+    With ``lang`` in :data:`TONELESS` every tone mark goes (Fon "wémá" -> "wema", Yoruba
+    "ìwé ìrìnnà" -> "iwe irinna"); otherwise only what GSM-7 lacks.
     Cached: menus and labels repeat on every hop, and this runs character by character.
     """
+    if lang in TONELESS:
+        text = _toneless(text)
     out = []
     for ch in unicodedata.normalize("NFC", text):
         if ch in BASIC:

@@ -104,6 +104,7 @@ def build(settings: Settings, *, retry_delays: Sequence[float] = DEFAULT_DELAYS)
     effects = QueuedEffects(queue)
     manager = DialogManager(
         store, portal, effects,
+        languages=settings.languages,
         session_ttl=settings.session_ttl, resume_window=settings.resume_window,
         channel_ttls={"sms": settings.sms_session_ttl, "whatsapp": settings.chat_session_ttl,
                       "webchat": settings.chat_session_ttl},

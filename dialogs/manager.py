@@ -42,8 +42,10 @@ MAX_STACK = 12
 MIN_CONFIDENCE = 0.45
 """Below this intent confidence the manager says it did not understand rather than guess."""
 LANGUAGE_CONFIDENCE = 0.6
-NO_NLU_STATES = ("form", "track")
-"""States whose free text is an answer (a form field, a reference), never a question."""
+NO_NLU_STATES = ("form", "with_agent")
+"""States whose free text is an answer (a form field) or is for a person, never for the bot."""
+NUMBER_STATES = ("track", "callback_phone")
+"""States waiting for a number (a reference, a phone): text without a digit is a new question."""
 
 Parser = Callable[[str, "str | None"], dict]
 
@@ -181,7 +183,7 @@ class DialogManager:
         if handler is None:  # a state from an older release: start again rather than fail
             return self._goto(conv, "home", reset=True)
         if (text and not text.isdigit() and not inbound.choice and self.nlu
-                and conv.state["at"] not in NO_NLU_STATES and not self._choice(conv, inbound)):
+                and self._is_question(conv, text) and not self._choice(conv, inbound)):
             return self._understand(conv, text)
         return handler(conv, inbound)
 
@@ -928,6 +930,13 @@ class DialogManager:
             return choices[int(text) - 1].id
         folded = text.casefold()
         return next((c.id for c in choices if c.label.casefold() == folded), "")
+
+    @staticmethod
+    def _is_question(conv: Conversation, text: str) -> bool:
+        at = conv.state["at"]
+        if at in NO_NLU_STATES:
+            return False
+        return at not in NUMBER_STATES or not any(ch.isdigit() for ch in text)
 
     def _picked(self, conv: Conversation, inbound: Inbound, prefix: str) -> str | None:
         """The rest of the picked choice id when it starts with ``prefix`` (``proc:<slug>``)."""

@@ -90,3 +90,9 @@ def test_yes_confirms_and_no_cancels_a_confirmation(chat, app):
     assert "Vérifiez" in reply.text
     reply = c.say("non")
     assert reply.error == "Demande annulée."
+
+
+def test_a_question_after_a_failed_tracking_is_answered_not_taken_as_a_reference(chat):
+    c = chat()
+    assert c.say("ou en est ma demande SP 2026 000999").error
+    assert "30 000 F CFA" in plain(c.say("prix du passeport").text)

@@ -92,8 +92,8 @@ class SmsConversation:
         if command.name == "help":
             return Reply(parts=(_(
                 "Service Public par SMS : posez votre question (ex : prix du passeport). "
-                "Mots-clés : SUIVI <référence>, AGENT, LANGUE <fr/en>, PLUS, STOP."),),
-                lang=lang, end=True)
+                "Mots-clés : SUIVI <référence>, AGENT, LANGUE <{codes}>, PLUS, STOP."
+            ).format(codes="/".join(self.manager.languages)),), lang=lang, end=True)
         if command.name == "language":
             if command.argument and self.manager.remember_language(user, command.argument):
                 lang = command.argument

@@ -2,6 +2,9 @@
 
 ``AIDE``/``HELP``, ``STOP``/``ARRET`` (opt out), ``START`` (opt back in), ``LANGUE fon``,
 ``AGENT``, ``SUIVI SP-2026-000123``/``TRACK ...``, ``PLUS``/``MORE`` (the rest of a long answer).
+Fon and Yoruba speakers use the French keywords (the help texts say so), and may also write
+"language" and "help" in their language: ``GBE fon``/``EDE yo``, ``ALODO``/``IRANLOWO``.
+A language is named by its code or its name (``LANGUE fongbe``, ``LANGUE yoruba``).
 Accents and case do not matter; anything else is a question for the NLU.
 """
 
@@ -18,8 +21,19 @@ WORDS = {
     "agent": "agent", "conseiller": "agent",
     "suivi": "track", "track": "track",
     "plus": "more", "more": "more", "suite": "more",
+    # Fon and Yoruba (unreviewed): gbè / èdè "language", alɔdó / ìrànlọ́wọ́ "help"
+    "gbe": "language", "ede": "language", "alodo": "help", "alɔdo": "help", "iranlowo": "help",
 }
 ARGUMENT_REQUIRED = {"track"}
+LOCAL_WORDS = {"gbe", "ede"}
+"""Ordinary words in their language: a command only with an argument ("gbe fon")."""
+LANGUAGE_ALIASES = {
+    "francais": "fr", "french": "fr", "flansegbe": "fr", "flansɛgbe": "fr",
+    "anglais": "en", "english": "en",
+    "fongbe": "fon", "fɔngbe": "fon",
+    "yoruba": "yo", "yorouba": "yo", "nago": "yo", "nagot": "yo",
+}
+"""Language names a citizen may type after ``LANGUE``, folded, to their codes."""
 
 
 @dataclass(frozen=True)
@@ -42,12 +56,18 @@ def parse(text: str) -> Command | None:
     words = text.strip().split()
     if not words or len(words) > 4:
         return None
-    name = WORDS.get(_fold(words[0]).strip(".!?:"))
+    word = _fold(words[0]).strip(".!?:")
+    name = WORDS.get(word)
     if name is None:
         return None
     argument = " ".join(words[1:]).strip()
+    if word in LOCAL_WORDS and not argument:
+        return None
     if name == "language":
-        return Command(name, _fold(argument).split()[0]) if argument else Command(name)
+        if not argument:
+            return Command(name)
+        code = _fold(argument).split()[0].strip(".!?:")
+        return Command(name, LANGUAGE_ALIASES.get(code, code))
     if name == "track":
         return Command(name, argument) if argument else None
     return Command(name) if not argument else None

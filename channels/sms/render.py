@@ -23,7 +23,7 @@ def text_of(reply: Reply) -> str:
     lines += [f"{n} {c.label}" for n, c in enumerate(numbered, 1)]
     if numbered:
         lines.append(_("Répondez par le numéro."))
-    return to_gsm7("\n".join(line for line in lines if line))
+    return to_gsm7("\n".join(line for line in lines if line), reply.lang)
 
 
 def split(text: str, lang: str, max_segments: int = 3) -> list[str]:
@@ -34,7 +34,7 @@ def split(text: str, lang: str, max_segments: int = 3) -> list[str]:
     """
     if segments(text) <= max_segments:
         return [text]
-    hint = "\n" + to_gsm7(gettext_for(lang)("PLUS pour la suite"))
+    hint = "\n" + to_gsm7(gettext_for(lang)("PLUS pour la suite"), lang)
     budget = (160 if max_segments == 1 else PER_SEGMENT * max_segments) - length(hint)
     chunks: list[str] = []
     rest = text

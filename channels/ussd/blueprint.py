@@ -15,6 +15,7 @@ import time
 from flask import Blueprint, Response, current_app, request
 
 from channels import metrics
+from channels.gsm7 import to_gsm7
 from channels.ussd.hops import new_input, shortcut
 from channels.ussd.screens import BACK, HOME, MORE, render
 from dialogs.i18n import gettext_for
@@ -127,8 +128,8 @@ def _apply(rt, conv: Conversation, raw: str) -> tuple[Reply | None, str]:
 
 def _reshow(conv: Conversation, max_len: int) -> tuple[None, str]:
     """Junk on a menu (letters, emoji, ``*#``): the same page again with a short reason."""
-    _ = gettext_for(conv.edge.get("lang", "fr"))
-    reason = _("Choix invalide. Tapez un numéro.")
+    lang = conv.edge.get("lang", "fr")
+    reason = to_gsm7(gettext_for(lang)("Choix invalide. Tapez un numéro."), lang)
     lines = conv.edge["pages"][conv.edge.get("page", 0)].split("\n")
     while lines and len("\n".join([reason] + lines)) > max_len:
         lines.pop(0)  # drop text the citizen has already read; keep the options

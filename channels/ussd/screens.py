@@ -45,7 +45,8 @@ def _wrap(line: str, width: int) -> list[str]:
 def render(reply: Reply, max_len: int = 160) -> Screens:
     """Paginate ``reply`` into screens of at most ``max_len`` characters, in GSM-7."""
     _ = gettext_for(reply.lang)
-    more = to_gsm7(_("{n} Suite").format(n=MORE))
+    lang = reply.lang
+    more = to_gsm7(_("{n} Suite").format(n=MORE), lang)
     numbers: dict[str, str] = {}
     choice_lines: list[str] = []
     n = 0
@@ -56,13 +57,13 @@ def render(reply: Reply, max_len: int = 160) -> Screens:
             n += 1
             key = str(n)
         numbers[key] = choice.id
-        choice_lines.append(to_gsm7(f"{key} {choice.label}"))
+        choice_lines.append(to_gsm7(f"{key} {choice.label}", lang))
     footer = None
     if reply.navigable and not reply.end:
-        footer = to_gsm7(_("{back} Retour {home} Accueil").format(back=BACK, home=HOME))
+        footer = to_gsm7(_("{back} Retour {home} Accueil").format(back=BACK, home=HOME), lang)
     text_lines = []
     for line in ([reply.error] if reply.error else []) + reply.text.split("\n"):
-        text_lines.extend(_wrap(to_gsm7(line), max_len - len(more) - 1))
+        text_lines.extend(_wrap(to_gsm7(line, lang), max_len - len(more) - 1))
     blocks = [line for line in text_lines if line] + [line[:max_len] for line in choice_lines]
     tail = [footer] if footer else []
 
