@@ -86,6 +86,19 @@ worker: setup
 sms-dead-letter: setup
 	$(BIN)/python -m channels.sms.deadletter $(or $(ARGS),list)
 
+# Call centre. make agent-add ARGS="--login awa --name 'Awa D.' --role agent --languages fr,fon"
+# asks the password twice (AGENT_PASSWORD=... or --password-stdin for scripts). The app migrates
+# its tables at start; db-upgrade does it alone. agent-purge [DAYS=N] drops old transcripts.
+.PHONY: db-upgrade agent-add agent-purge
+db-upgrade: $(STAMP)
+	$(BIN)/python -m channels.agent.migrate upgrade
+
+agent-add: $(STAMP)
+	$(BIN)/python -m channels.agent.accounts add $(ARGS)
+
+agent-purge: $(STAMP)
+	$(BIN)/python -m channels.agent.retention purge $(if $(DAYS),--days $(DAYS))
+
 sandbox-portal: setup
 	$(BIN)/python -m integrations.portal.sandbox --host $(HOST) --port $${SANDBOX_PORT:-8081} --db var/sandbox-portal.db
 

@@ -13,6 +13,7 @@ from flask import Flask, jsonify
 
 import nlu
 from channels import health, logs, runtime
+from channels.agent.console import bp as agent_bp
 from channels.config import Settings
 from channels.queue import ThreadQueue
 from channels.sessions import BrowserSessionInterface
@@ -44,6 +45,7 @@ def create_app(settings: Settings | None = None, rt: runtime.Runtime | None = No
     app.register_blueprint(sms_bp)
     app.register_blueprint(whatsapp_bp)
     app.register_blueprint(nlu_bp)
+    app.register_blueprint(agent_bp)
     app.register_blueprint(webchat_bp)
     app.register_blueprint(simulator_bp)
     if isinstance(rt.queue, ThreadQueue):  # embedded mode: nobody else will answer them

@@ -114,6 +114,21 @@ def _origins(env: Mapping[str, str], name: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
+def _office_hours(env: Mapping[str, str]) -> tuple[str, str]:
+    """``OFFICE_HOURS`` and ``OFFICE_TIMEZONE``, checked by parsing them once."""
+    from channels.agent.hours import TIMEZONE, HoursError, OfficeHours
+
+    hours = env.get("OFFICE_HOURS", "").strip() or Settings.office_hours
+    timezone = env.get("OFFICE_TIMEZONE", "").strip() or TIMEZONE
+    try:
+        OfficeHours.parse(hours, timezone)
+    except HoursError as exc:
+        name = "OFFICE_TIMEZONE" if "time zone" in str(exc) else "OFFICE_HOURS"
+        raise ConfigError(name, f"{exc} (expected e.g. 'mon-fri 08:00-17:30; sat 09:00-12:00')"
+                          ) from None
+    return hours, timezone
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the service reads from its environment."""
@@ -152,6 +167,16 @@ class Settings:
     webchat_origins: tuple[str, ...] = ()
     """Origins (``https://host[:port]``) whose pages may call the web chat; empty: same origin."""
     simulator_enabled: bool = True
+    office_hours: str = "mon-fri 08:00-17:30"
+    """When the call-centre answers (Africa/Porto-Novo time); ``always`` for round the clock."""
+    office_timezone: str = "Africa/Porto-Novo"
+    transcript_retention_days: int = 90
+    agent_session_minutes: int = 30
+    """An agent's console session ends after this long without an action."""
+    agent_max_failures: int = 5
+    agent_lockout_minutes: int = 15
+    handoff_default_minutes: float = 5.0
+    """Estimated handling time per queue position until there are recent hand-offs to measure."""
 
     @property
     def embedded_store(self) -> bool:
@@ -194,6 +219,7 @@ class Settings:
             raise ConfigError("DEFAULT_REGION", f"unknown region {region!r}")
         secret = env.get("SECRET_KEY", "").strip() or cls.secret_key
         production = bool(at_username) and at_username != "sandbox"
+        office_hours, office_timezone = _office_hours(env)
         return cls(
             port=_int(env, "PORT", 8000, 1, 65535),
             redis_url=_url(env, "REDIS_URL", ("redis", "rediss", "unix")),
@@ -228,4 +254,11 @@ class Settings:
             languages=_languages(env, "LANGUAGES"),
             webchat_origins=_origins(env, "WEBCHAT_ORIGINS"),
             simulator_enabled=_bool(env, "SIMULATOR_ENABLED", not production),
+            office_hours=office_hours,
+            office_timezone=office_timezone,
+            transcript_retention_days=_int(env, "TRANSCRIPT_RETENTION_DAYS", 90, 1, 3650),
+            agent_session_minutes=_int(env, "AGENT_SESSION_MINUTES", 30, 1, 24 * 60),
+            agent_max_failures=_int(env, "AGENT_MAX_FAILURES", 5, 1, 100),
+            agent_lockout_minutes=_int(env, "AGENT_LOCKOUT_MINUTES", 15, 1, 24 * 60),
+            handoff_default_minutes=_float(env, "HANDOFF_DEFAULT_MINUTES", 5.0, 0.5, 240.0),
         )

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import nlu
+from channels.agent.desk import HandoffDesk, build_desk
 from channels.config import ROOT, Settings
 from channels.queue import DEFAULT_DELAYS, RQQueue, TaskQueue, ThreadQueue
 from channels.sms.conversation import SmsConversation
@@ -44,6 +45,7 @@ class Runtime:
     sms_conversation: SmsConversation
     closers: list = field(default_factory=list)
     whatsapp: WhatsAppSender | None = None
+    desk: HandoffDesk | None = None
 
     def close(self) -> None:
         for close in reversed(self.closers):
@@ -102,19 +104,20 @@ def build(settings: Settings, *, retry_delays: Sequence[float] = DEFAULT_DELAYS)
     else:
         queue = ThreadQueue(delays=retry_delays)
     effects = QueuedEffects(queue)
+    desk = build_desk(settings, messages.engine, queue)
     manager = DialogManager(
         store, portal, effects,
         languages=settings.languages,
         session_ttl=settings.session_ttl, resume_window=settings.resume_window,
         channel_ttls={"sms": settings.sms_session_ttl, "whatsapp": settings.chat_session_ttl,
                       "webchat": settings.chat_session_ttl},
-        track_code=settings.ussd_service_code, nlu=nlu.parse,
+        track_code=settings.ussd_service_code, nlu=nlu.parse, desk=desk,
     )
     conversation = SmsConversation(
         manager, inbox, store, effects.send_text, max_segments=settings.sms_max_segments,
         rate_limit=settings.sms_rate_limit, track_code=settings.ussd_service_code)
     return Runtime(settings, store, portal, messages, sms, queue, manager, inbox, conversation,
-                   closers, whatsapp=whatsapp)
+                   closers, whatsapp=whatsapp, desk=desk)
 
 
 _current: Runtime | None = None

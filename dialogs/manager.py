@@ -23,7 +23,7 @@ from dialogs.forms import check
 from dialogs.handoff import Desk, Exchange
 from dialogs.i18n import LANGUAGE_NAMES, gettext_for, money, when
 from dialogs.model import Choice, Conversation, Handoff, Inbound, Reply
-from dialogs.phones import to_e164
+from dialogs.phones import subscriber, to_e164
 from dialogs.references import normalise as normalise_reference
 from dialogs.store import Store
 from dialogs.texts import ASPECTS, fact, heading, sheet_lines, short_title, status_lines
@@ -193,6 +193,8 @@ class DialogManager:
 
     def _goto(self, conv: Conversation, at: str, data: dict | None = None, *,
               push: bool = True, reset: bool = False) -> Reply:
+        if at in ("sheet", "form", "confirm") and data and data.get("slug"):
+            conv.state["topic"] = data["slug"]  # survives "home" and "back", for the agent
         stack = [] if reset else conv.state.get("stack", [])
         if push and not reset and conv.state.get("at"):
             stack = (stack + [[conv.state["at"], conv.state.get("data", {})]])[-MAX_STACK:]
@@ -513,9 +515,11 @@ class DialogManager:
         self.effects.submit(user=conv.user, lang=self.lang(conv), slug=data["slug"],
                             answers=dict(data["answers"]), key=key)
         self._drop_draft(conv)
-        return self._reply(conv, [_(
-            "Demande envoyée. Vous recevrez par SMS sa référence et comment payer."
-        )], end=True, expects="nothing")
+        if subscriber(conv.user) is None:  # a web visitor known only by session
+            sent = _("Demande envoyée. Sa référence et comment payer s'afficheront ici.")
+        else:
+            sent = _("Demande envoyée. Vous recevrez par SMS sa référence et comment payer.")
+        return self._reply(conv, [sent], end=True, expects="nothing")
 
     def _show_resume(self, conv: Conversation) -> Reply:
         _ = self._t(conv)
@@ -625,12 +629,8 @@ class DialogManager:
     # -- people ------------------------------------------------------------------------------
 
     def _topic(self, conv: Conversation) -> str | None:
-        """The procedure the citizen was on, for routing and for the agent."""
-        for at, data in [(conv.state.get("at"), conv.state.get("data", {}))] + [
-                tuple(item) for item in reversed(conv.state.get("stack", []))]:
-            if at in ("sheet", "form", "confirm") and data.get("slug"):
-                return data["slug"]
-        return None
+        """The procedure the citizen last looked at in this session, for routing and the agent."""
+        return conv.state.get("topic")
 
     def _handoff(self, conv: Conversation, reason: str) -> Reply:
         """Hand the conversation to a person, the way this channel can."""

@@ -92,7 +92,8 @@ def make_app(tmp_path, sandbox):
 
     def make(**env: str):
         values = {"PORTAL_URL": sandbox["url"],
-                  "DATABASE_URL": f"sqlite:///{tmp_path / 'guichet.db'}"}
+                  "DATABASE_URL": f"sqlite:///{tmp_path / 'guichet.db'}",
+                  "OFFICE_HOURS": "always"}  # hand-offs must not depend on the test's clock
         values.update(env)
         settings = Settings.from_env(values)
         rt = runtime.build(settings, retry_delays=(0.05, 0.2, 0.5, 1.0))
@@ -134,3 +135,35 @@ def artifacts_dir() -> Path:
     path = Path(__file__).resolve().parent.parent / "test-artifacts"
     path.mkdir(exist_ok=True)
     return path
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database on loopback (``TEST_POSTGRES_URL``, default the machine's
+    trust-auth server), dropped afterwards; unreachable fails under CI=true instead of skipping."""
+    import uuid
+
+    import sqlalchemy as sa
+
+    base = os.environ.get("TEST_POSTGRES_URL",
+                          "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT",
+                             connect_args={"connect_timeout": 3})
+    try:
+        with admin.connect() as db:
+            db.execute(sa.text("SELECT 1"))
+    except sa.exc.OperationalError as exc:
+        admin.dispose()
+        message = f"PostgreSQL is not reachable at {base}: {str(exc).splitlines()[0]}"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    name = f"guichet_test_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as db:
+        db.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield sa.make_url(base).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as db:
+            db.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

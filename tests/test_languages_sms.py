@@ -82,6 +82,8 @@ def test_langue_fon_then_every_answer_is_in_fon_within_three_segments(texter):
                 "(ex : prix du passeport). Mots-clés : SUIVI <référence>, AGENT, "
                 "LANGUE <{codes}>, PLUS, STOP.")
     assert "LANGUE <fr/en/fon/yo>" in help_text  # the languages actually offered
+    queued = citizen.text("agent")  # last: a person has the conversation from here on
+    assert said(queued, "fon", "Un conseiller va vous répondre.")
 
 
 def test_a_long_fon_answer_waits_behind_plus_in_fon(make_app, at_fake):

@@ -193,7 +193,33 @@ def test_my_requests_lists_what_was_filed_from_this_number(phone, at_fake, sandb
     assert wait_for(lambda: fake.messages_to(phone.number))
 
 
-def test_agent_entry_gives_the_135_line(phone):
+def test_talk_to_an_agent_on_ussd_leaves_a_callback_the_agents_see(phone, app, at_fake):
+    fake, _ = at_fake
+    phone.dial()
+    screen = phone.press("1", "1", "1", "1", "00", "5")  # after reading the casier sheet
+    assert "rappeler" in screen and "1 Sur ce numéro" in screen
+    assert "Quand" in phone.press("1")
+    done = phone.press("1")  # as soon as possible
+    assert phone.ended and "rappellera" in done
+    (sms,) = wait_for(lambda: fake.messages_to(phone.number))
+    assert "135" in sms and phone.number in sms
+    desk = app.extensions["guichet"].desk
+    supervisor = desk.accounts.add(login="chef", password="correct horse battery",
+                                   role="supervisor", languages="fr")
+    (callback,) = desk.callbacks(supervisor)
+    assert callback["phone"] == phone.number and callback["topic"] == "casier-judiciaire"
+
+
+def test_a_callback_can_be_asked_for_another_number(phone, app):
+    phone.dial()
+    phone.press("1", "5", "2")
+    assert "Numéro invalide" in phone.press("123")
+    assert "Quand" in phone.press("0197000999")
+    assert "rappellera" in phone.press("3")
+
+
+def test_without_a_desk_the_agent_entry_gives_the_135_line(phone, app):
+    app.extensions["guichet"].manager.desk = None  # a deployment with no call-centre console
     phone.dial()
     screen = phone.press("1", "5")
     assert phone.ended and "135" in screen

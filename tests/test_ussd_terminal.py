@@ -26,7 +26,7 @@ def test_terminal_session_talks_to_a_served_app(app, monkeypatch, capsys):
         monkeypatch.setattr("builtins.input", lambda _prompt: next(keys))
         assert main(["--url", url, "--phone", "+2290197000010"]) == 0
         out = capsys.readouterr().out
-        assert "135" in out and "session ended" in out  # French, then "talk to an agent"
+        assert "135" in out and "rappeler" in out  # French, then "talk to an agent"
     finally:
         server.shutdown()
 

@@ -1,0 +1,561 @@
+"""The agent console, ``/agent/``: queue, take-over, transcript, reply, transfer, hand back.
+
+Server-rendered pages with a little plain JavaScript (``static/console.js``): the queue and an
+open conversation update live by server-sent events (``/agent/events``), falling back to
+polling ``/agent/updates.json`` when a stream cannot be had.  Every POST carries the session's
+CSRF token; every page but the login needs a logged-in agent; the supervisor pages and the
+``all`` view need a supervisor.  Forms answer with a redirect, or JSON when asked for JSON.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import logging
+import re
+import threading
+import time
+from functools import wraps
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+
+from channels.agent import auth
+from channels.agent.desk import Conv, DeskError, HandoffDesk
+from channels.agent.texts import canned
+from dialogs.i18n import LANGUAGE_NAMES
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("agent", __name__, url_prefix="/agent", template_folder="templates",
+               static_folder="static", static_url_path="/static")
+
+VIEWS = ("waiting", "mine", "callbacks", "all")
+PASSIVE = ("agent.events", "agent.updates", "agent.static")
+"""Requests that do not count as the agent doing something (session idle time goes on)."""
+PUBLIC = ("agent.login", "agent.static")
+MAX_STREAMS = 4
+"""Event streams one app serves at once (each holds a worker thread; gunicorn has 8 in embedded
+mode); beyond, the browser polls.  ``app.config["AGENT_MAX_STREAMS"]`` changes it."""
+STREAM_SECONDS = 300.0
+"""A stream ends after this long; the browser reconnects (and the session is checked again)."""
+POLL_SECONDS = 0.5
+"""How often a stream looks at the records for changes made by other processes."""
+KEEP_ALIVE = 5.0
+"""Seconds between comments on a quiet stream: a browser gone is noticed (and its slot freed)."""
+_streams_lock = threading.Lock()
+_PHONE = re.compile(r"^\+\d{8,15}$")
+
+
+def _rt():
+    return current_app.extensions["guichet"]
+
+
+def _desk() -> HandoffDesk:
+    desk = _rt().desk
+    if desk is None:
+        abort(503)
+    return desk
+
+
+def _wants_json() -> bool:
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return request.is_json or best == "application/json"
+
+
+def _ip() -> str | None:
+    return request.remote_addr
+
+
+@bp.app_template_global("csrf_token")
+def _csrf_token() -> str:
+    return auth.csrf_token()
+
+
+@bp.app_template_filter("agent_time")
+def _agent_time(value: dt.datetime | None) -> str:
+    if value is None:
+        return ""
+    return _desk().office.local(value).strftime("%d/%m %H:%M")
+
+
+@bp.app_template_filter("agent_duration")
+def _agent_duration(seconds: int | float | None) -> str:
+    if seconds is None:
+        return "–"
+    seconds = int(seconds)
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds:02d}"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d}"
+
+
+@bp.app_template_filter("language_name")
+def _language_name(code: str | None) -> str:
+    return LANGUAGE_NAMES.get(code or "", code or "")
+
+
+REASONS = {"asked": "demandé par le citoyen", "misunderstood": "l'assistant n'a pas compris",
+           "eservice_failed": "échec d'une démarche en ligne"}
+SLOTS = {"asap": "dès que possible", "morning": "le matin", "afternoon": "l'après-midi"}
+
+
+@bp.app_template_filter("handoff_reason")
+def _handoff_reason(reason: str | None) -> str:
+    return REASONS.get(reason or "", reason or "")
+
+
+@bp.app_template_filter("callback_slot")
+def _callback_slot(slot: str | None) -> str:
+    return SLOTS.get(slot or "", slot or "")
+
+
+@bp.before_request
+def _guard():
+    if request.method == "POST" and not auth.csrf_ok():
+        log.warning("agent console: CSRF token missing or wrong", extra={"path": request.path})
+        if _wants_json() or request.endpoint != "agent.login":
+            return jsonify(error="CSRF token missing or invalid: reload the page"), 400
+        return _login_page("Le formulaire a expiré : recommencez.", 400)
+    if request.endpoint in PUBLIC:
+        return None
+    settings = _rt().settings
+    desk = _desk()
+    agent, expired = auth.current(desk.accounts, settings.agent_session_minutes,
+                                  touch=request.endpoint not in PASSIVE)
+    if agent is None:
+        if expired:
+            desk.audit(None, "session_expired", ip=_ip())
+        if _wants_json() or request.endpoint in PASSIVE:
+            return jsonify(error="login required", expired=expired), 401
+        return redirect(url_for("agent.login", expired=1 if expired else None,
+                                next=request.full_path if request.method == "GET" else None))
+    g.agent = agent
+    return None
+
+
+@bp.after_request
+def _headers(response: Response) -> Response:
+    response.headers.setdefault("Cache-Control", "no-store")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+    return response
+
+
+def supervisor_only(view):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not g.agent.is_supervisor:
+            if _wants_json():
+                return jsonify(error="supervisors only"), 403
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+@bp.errorhandler(DeskError)
+def _desk_error(exc: DeskError):
+    if _wants_json():
+        return jsonify(error=str(exc)), exc.status
+    flash(str(exc), "error")
+    return redirect(request.referrer or url_for("agent.queue")), 303
+
+
+@bp.errorhandler(403)
+def _forbidden(_error):
+    if _wants_json():
+        return jsonify(error="forbidden"), 403
+    return render_template("agent/message.html", title="Accès refusé",
+                           message="Cette page est réservée aux superviseurs."), 403
+
+
+def _done(message: str, target: str, **data):
+    if _wants_json():
+        return jsonify(ok=True, message=message, **data)
+    flash(message, "info")
+    return redirect(target, 303)
+
+
+# -- login ---------------------------------------------------------------------------------
+
+
+def _login_page(error: str | None = None, status: int = 200, login: str = ""):
+    expired = request.args.get("expired") == "1"
+    return render_template("agent/login.html", error=error, expired=expired, login=login), status
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/agent/") and not target.startswith("//"):
+        return target
+    return url_for("agent.queue")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if request.method == "GET":
+        return _login_page()
+    desk = _desk()
+    result = desk.accounts.authenticate(request.form.get("login", ""),
+                                        request.form.get("password", ""), ip=_ip())
+    if result.agent is None:
+        message = {
+            "locked": "Compte verrouillé après trop d'essais : réessayez plus tard ou "
+                      "demandez à un superviseur.",
+            "disabled": "Ce compte est désactivé.",
+        }.get(result.problem or "", "Identifiant ou mot de passe incorrect.")
+        if _wants_json():
+            return jsonify(error=message, problem=result.problem), 401
+        return _login_page(message, 401, request.form.get("login", ""))
+    auth.log_in(result.agent)
+    if _wants_json():
+        return jsonify(ok=True, agent=result.agent.login, role=result.agent.role,
+                       csrf_token=auth.csrf_token())
+    return redirect(_safe_next(request.args.get("next")), 303)
+
+
+@bp.post("/logout")
+def logout():
+    _desk().audit(g.agent, "logout", ip=_ip())
+    auth.log_out()
+    return redirect(url_for("agent.login"), 303)
+
+
+# -- queue ---------------------------------------------------------------------------------
+
+
+def _view() -> str:
+    view = request.args.get("view", "waiting")
+    if view not in VIEWS:
+        abort(404)
+    if view == "all" and not g.agent.is_supervisor:
+        abort(403)
+    return view
+
+
+def _queue_items(desk: HandoffDesk, view: str):
+    if view == "callbacks":
+        return desk.callbacks(g.agent)
+    return desk.queue(g.agent, view)
+
+
+def _queue_json(desk: HandoffDesk, view: str) -> list[dict]:
+    now = desk.clock()
+    if view == "callbacks":
+        return [{"id": c["id"], "phone": c["phone"], "slot": c["slot"], "lang": c["lang"],
+                 "topic": c["topic"], "status": c["status"], "agent": c["agent_name"],
+                 "created_at": c["created_at"].isoformat()} for c in desk.callbacks(g.agent)]
+    return [_conv_json(c, now) for c in desk.queue(g.agent, view)]
+
+
+def _conv_json(conv: Conv, now: dt.datetime) -> dict:
+    return {"id": conv.id, "channel": conv.channel, "user": conv.user, "lang": conv.lang,
+            "topic": conv.topic, "reason": conv.reason, "status": conv.status,
+            "agent": conv.agent_name, "waited": conv.waited(now),
+            "created_at": conv.created_at.isoformat(), "last_text": conv.last_text}
+
+
+@bp.get("/")
+def index():
+    return redirect(url_for("agent.queue"))
+
+
+@bp.get("/queue")
+def queue():
+    desk = _desk()
+    desk.maybe_purge()
+    view = _view()
+    desk.accounts.seen(g.agent.id)
+    return render_template("agent/queue.html", view=view, items=_queue_items(desk, view),
+                           counts=desk.counts(g.agent), now=desk.clock())
+
+
+@bp.get("/queue.json")
+def queue_json():
+    desk = _desk()
+    view = _view()
+    return jsonify(view=view, items=_queue_json(desk, view), counts=desk.counts(g.agent))
+
+
+@bp.post("/next")
+def take_next():
+    conv = _desk().take_next(g.agent)
+    if conv is None:
+        raise DeskError("nobody is waiting for you", 404)
+    return _done("Conversation prise.", url_for("agent.conversation", conv_id=conv.id),
+                 id=conv.id)
+
+
+# -- one conversation ----------------------------------------------------------------------
+
+
+def _visible(desk: HandoffDesk, conv_id: int) -> Conv:
+    conv = desk.conversation(conv_id)
+    if conv is None:
+        abort(404)
+    if not desk.visible(g.agent, conv):
+        abort(403)
+    return conv
+
+
+def _portal_requests(user: str) -> tuple[list, str | None]:
+    """The citizen's requests on the portal; a slow or broken portal leaves a note instead."""
+    if not _PHONE.match(user or ""):
+        return [], "Pas de numéro de téléphone connu pour ce citoyen."
+    try:
+        return list(_rt().portal.requests_for(user))[:10], None
+    except Exception as exc:  # the console must show the conversation whatever the portal does
+        log.warning("portal requests unavailable for the console", extra={"error": str(exc)})
+        return [], "Le portail ne répond pas : demandes indisponibles pour le moment."
+
+
+@bp.get("/c/<int:conv_id>")
+def conversation(conv_id: int):
+    desk = _desk()
+    conv = _visible(desk, conv_id)
+    transcript = desk.transcript(conv, g.agent)
+    requests_, portal_note = _portal_requests(conv.user)
+    colleagues = [a for a in desk.accounts.all() if a.active and a.id != conv.agent_id]
+    answers = [{"title": a["title"], "text": a["text"].replace("{agent}", g.agent.display_name)}
+               for a in canned(conv.lang)]
+    return render_template(
+        "agent/conversation.html", conv=conv, transcript=transcript, requests=requests_,
+        portal_note=portal_note, colleagues=colleagues, canned=answers, now=desk.clock(),
+        last_id=max((m["id"] for m in transcript), default=0),
+        can_act=conv.status == "active" and (conv.agent_id == g.agent.id
+                                             or g.agent.is_supervisor),
+        counts=desk.counts(g.agent))
+
+
+@bp.get("/c/<int:conv_id>.json")
+def conversation_json(conv_id: int):
+    desk = _desk()
+    conv = _visible(desk, conv_id)
+    transcript = desk.transcript(conv, g.agent)
+    requests_, portal_note = _portal_requests(conv.user)
+    return jsonify(conversation=_conv_json(conv, desk.clock()),
+                   messages=[_message_json(m) for m in transcript],
+                   requests=[{"reference": r.reference, "procedure": r.procedure,
+                              "status": r.status,
+                              "updated_at": r.updated_at} for r in requests_],
+                   portal_note=portal_note,
+                   canned=canned(conv.lang))
+
+
+def _message_json(m: dict) -> dict:
+    return {"id": m["id"], "direction": m["direction"], "text": m["text"],
+            "intent": m["intent"], "procedure": m["procedure"], "lang": m["lang"],
+            "channel": m["channel"], "agent": m["agent_name"], "this": m["this"],
+            "at": m["at"].isoformat(), "time": _agent_time(m["at"])}
+
+
+@bp.post("/c/<int:conv_id>/take")
+def take(conv_id: int):
+    conv = _desk().take(conv_id, g.agent)
+    return _done("Conversation prise.", url_for("agent.conversation", conv_id=conv.id),
+                 id=conv.id)
+
+
+@bp.post("/c/<int:conv_id>/reply")
+def reply(conv_id: int):
+    text = request.form.get("text") or (request.get_json(silent=True) or {}).get("text", "")
+    message_id = _desk().reply(conv_id, g.agent, text)
+    return _done("Message envoyé.", url_for("agent.conversation", conv_id=conv_id),
+                 message_id=message_id)
+
+
+@bp.post("/c/<int:conv_id>/transfer")
+def transfer(conv_id: int):
+    target = request.form.get("to") or (request.get_json(silent=True) or {}).get("to", "")
+    to = None if str(target) in ("", "queue") else _int(target)
+    conv = _desk().transfer(conv_id, g.agent, to)
+    who = conv.agent_name or "la file d'attente"
+    return _done(f"Conversation transférée à {who}.", url_for("agent.queue"), id=conv.id)
+
+
+@bp.post("/c/<int:conv_id>/close")
+def close(conv_id: int):
+    _desk().close(conv_id, g.agent)
+    return _done("Conversation rendue à l'assistant ; le citoyen est prévenu.",
+                 url_for("agent.queue"), id=conv_id)
+
+
+def _int(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise DeskError("expected a number", 400) from None
+
+
+# -- callbacks -----------------------------------------------------------------------------
+
+
+@bp.post("/callbacks/<int:callback_id>/take")
+def take_callback(callback_id: int):
+    _desk().take_callback(callback_id, g.agent)
+    return _done("Rappel pris.", url_for("agent.queue", view="callbacks"))
+
+
+@bp.post("/callbacks/<int:callback_id>/done")
+def finish_callback(callback_id: int):
+    status = request.form.get("status", "done")
+    _desk().finish_callback(callback_id, g.agent, request.form.get("note", ""), status)
+    return _done("Rappel clos.", url_for("agent.queue", view="callbacks"))
+
+
+# -- live updates --------------------------------------------------------------------------
+
+
+def _update(desk: HandoffDesk, agent, view: str, conv_id: int | None, after: int) -> dict:
+    """What changed for this screen: the counts, the queue, new messages of the conversation."""
+    g.agent = agent
+    payload: dict = {"counts": desk.counts(agent), "at": desk.clock().isoformat()}
+    if view == "supervisor":
+        payload["queue_html"] = render_template("agent/_figures.html", stats=desk.stats())
+        return payload
+    if conv_id is None:
+        items = _queue_items(desk, view)
+        payload["queue_html"] = render_template("agent/_queue.html", view=view, items=items,
+                                                now=desk.clock())
+        payload["ids"] = [i.id if isinstance(i, Conv) else i["id"] for i in items]
+        return payload
+    conv = desk.conversation(conv_id)
+    if conv is None:
+        return payload
+    messages = desk.transcript(conv, None, after_id=after)
+    payload["messages"] = [_message_json(m) for m in messages]
+    payload["conversation"] = {"id": conv.id, "status": conv.status, "agent": conv.agent_name}
+    return payload
+
+
+def _screen_args() -> tuple[str, int | None, int]:
+    view = request.args.get("view", "waiting")
+    if view not in (*VIEWS, "supervisor") or (
+            view in ("all", "supervisor") and not g.agent.is_supervisor):
+        view = "waiting"
+    conv_id = request.args.get("conversation", type=int)
+    if conv_id is not None:
+        _visible(_desk(), conv_id)
+    return view, conv_id, request.args.get("after", 0, type=int)
+
+
+@bp.get("/updates.json")
+def updates():
+    """The same payload as one event of the stream, for browsers polling instead."""
+    desk = _desk()
+    desk.accounts.seen(g.agent.id)
+    view, conv_id, after = _screen_args()
+    return jsonify(_update(desk, g.agent, view, conv_id, after))
+
+
+def _stream_slots() -> threading.BoundedSemaphore:
+    with _streams_lock:
+        slots = current_app.extensions.get("agent_streams")
+        if slots is None:
+            size = int(current_app.config.get("AGENT_MAX_STREAMS", MAX_STREAMS))
+            slots = current_app.extensions["agent_streams"] = threading.BoundedSemaphore(size)
+        return slots
+
+
+@bp.get("/events")
+def events():
+    desk = _desk()
+    view, conv_id, after = _screen_args()
+    slots = _stream_slots()
+    if not slots.acquire(blocking=False):
+        return jsonify(error="too many live screens: polling instead"), 503
+    agent = g.agent
+
+    def stream():
+        nonlocal after
+        try:
+            seen_fp = None
+            version = desk.notifier.version
+            started = last_beat = last_seen = time.monotonic()
+            yield "retry: 2000\n\n"
+            while time.monotonic() - started < STREAM_SECONDS:
+                fingerprint = desk.fingerprint()
+                if fingerprint != seen_fp:
+                    seen_fp = fingerprint
+                    payload = _update(desk, agent, view, conv_id, after)
+                    if payload.get("messages"):
+                        after = payload["messages"][-1]["id"]
+                    yield f"event: update\ndata: {json.dumps(payload)}\n\n"
+                    last_beat = time.monotonic()
+                elif time.monotonic() - last_beat > KEEP_ALIVE:
+                    yield ": keep-alive\n\n"
+                    last_beat = time.monotonic()
+                if time.monotonic() - last_seen > 30:
+                    desk.accounts.seen(agent.id)
+                    last_seen = time.monotonic()
+                version = desk.notifier.wait(version, POLL_SECONDS)
+        finally:
+            slots.release()
+
+    desk.accounts.seen(agent.id)
+    return Response(stream_with_context(stream()), mimetype="text/event-stream",
+                    headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+
+# -- supervisors ---------------------------------------------------------------------------
+
+
+@bp.get("/supervisor")
+@supervisor_only
+def supervisor():
+    desk = _desk()
+    return render_template("agent/supervisor.html", stats=desk.stats(),
+                           counts=desk.counts(g.agent))
+
+
+@bp.get("/supervisor.json")
+@supervisor_only
+def supervisor_json():
+    return jsonify(_desk().stats())
+
+
+@bp.get("/audit")
+@supervisor_only
+def audit_log():
+    desk = _desk()
+    return render_template("agent/audit.html", entries=desk.audit_log(300),
+                           counts=desk.counts(g.agent))
+
+
+@bp.get("/export.csv")
+@supervisor_only
+def export():
+    desk = _desk()
+    days = max(1, min(request.args.get("days", 30, type=int), 3650))
+    rows = desk.export(days)
+    desk.audit(g.agent, "export", f"transcripts:{days}d", f"rows={len(rows)}", ip=_ip())
+    out = io.StringIO()
+    fields = ["at", "conversation", "channel", "user", "direction", "lang", "intent",
+              "procedure", "text", "satisfaction"]
+    writer = csv.DictWriter(out, fieldnames=fields)
+    writer.writeheader()
+    writer.writerows(rows)
+    return Response(out.getvalue(), mimetype="text/csv", headers={
+        "Content-Disposition": f"attachment; filename=transcripts-{days}d.csv"})

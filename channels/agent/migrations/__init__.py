@@ -1,0 +1,1 @@
+"""Alembic migrations of the call-centre records (``python -m channels.agent.migrate``)."""

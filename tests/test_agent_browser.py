@@ -1,0 +1,149 @@
+"""The whole hand-off in real browsers: a citizen on the portal's web widget asks for a person;
+an agent logs in to the console, sees the conversation arrive live, takes it, reads what the
+citizen wrote while waiting, answers with a canned answer, and hands back; the citizen rates.
+
+Debian's chromium (``/usr/bin/chromium``) driven by Playwright, nothing downloaded; skipped
+without it except under ``CI=true``.  Screenshots go to ``test-artifacts/``, the time from the
+citizen's request to the row on the agent's screen to ``test-artifacts/handoff-browser.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+
+import pytest
+
+try:
+    from playwright.sync_api import expect
+except ImportError:  # pragma: no cover - the dev extra installs it
+    if os.environ.get("CI", "").lower() == "true":
+        raise
+    pytest.skip("playwright is not installed (make test installs it)", allow_module_level=True)
+
+from werkzeug.serving import make_server
+
+from tests.conftest import artifacts_dir, wait_for
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+WAIT = 15_000
+PASSWORD = "a long password"
+
+HOST_PAGE = """<!doctype html><html lang="fr"><head><meta charset="utf-8">
+<title>Portail des services publics</title></head><body><h1>Passeport</h1>
+<script src="{guichet}/webchat/widget.js" data-guichet-url="{guichet}" data-lang="fr"></script>
+</body></html>"""
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args():
+    if not os.path.exists(CHROMIUM):
+        message = f"{CHROMIUM} is missing (make test installs Debian's chromium)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return {"executable_path": CHROMIUM, "args": CHROMIUM_ARGS, "headless": True}
+
+
+def serve(wsgi_app):
+    server = make_server("127.0.0.1", 0, wsgi_app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_port}", server
+
+
+@pytest.fixture
+def sites(make_app):
+    where: dict[str, str] = {}
+
+    def portal_site(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/html; charset=utf-8")])
+        return [HOST_PAGE.format(guichet=where["guichet"]).encode()]
+
+    portal_url, portal_server = serve(portal_site)
+    app = make_app(WEBCHAT_ORIGINS=portal_url, OFFICE_HOURS="always")
+    rt = app.extensions["guichet"]
+    rt.manager.desk = rt.desk  # the dialog manager hands over to this desk
+    rt.desk.accounts.add(login="awa", password=PASSWORD, display_name="Awa",
+                         languages="fr,fon")
+    guichet_url, guichet_server = serve(app)
+    where["guichet"] = guichet_url
+    yield {"portal": portal_url, "guichet": guichet_url, "app": app}
+    portal_server.shutdown()
+    guichet_server.shutdown()
+
+
+def test_a_citizen_on_the_widget_reaches_an_agent_and_comes_back(page, browser, sites):
+    desk = sites["app"].extensions["guichet"].desk
+    # the agent logs in and watches the queue
+    console = browser.new_context().new_page()
+    console.goto(f"{sites['guichet']}/agent/")
+    console.get_by_label("Identifiant").fill("awa")
+    console.get_by_label("Mot de passe").fill(PASSWORD)
+    console.get_by_role("button", name="Se connecter").click()
+    expect(console.get_by_role("heading", name="En attente")).to_be_visible()
+    expect(console.locator("#queue")).to_contain_text("Personne en attente")
+    console.wait_for_function("document.querySelector('#queue').dataset.updated")  # stream up
+
+    # the citizen asks for a person on the portal's widget
+    page.goto(sites["portal"])
+    page.get_by_role("button", name="Ouvrir le chat Service Public").click()
+    log = page.get_by_role("log")
+    box = page.get_by_label("Votre message")
+    expect(page.get_by_role("button", name="Démarches et coûts")).to_be_visible(timeout=WAIT)
+    box.fill("je veux parler a un agent")
+    started = time.perf_counter()
+    box.press("Enter")
+    row = console.locator("#queue tr[data-id]")
+    expect(row).to_be_visible(timeout=WAIT)
+    to_screen = time.perf_counter() - started
+    expect(log).to_contain_text("Un conseiller va vous répondre", timeout=WAIT)
+    expect(log).to_contain_text("n°1")
+
+    # written while waiting: kept and shown
+    box.fill("C'est pour mon passeport perdu")
+    box.press("Enter")
+    expect(row).to_contain_text("passeport perdu", timeout=WAIT)
+    console.screenshot(path=str(artifacts_dir() / "agent-queue.png"), full_page=True)
+
+    # the agent takes it: the citizen is told, the transcript shows what the bot understood
+    row.get_by_role("button", name="Prendre").click()
+    expect(console.get_by_role("heading", name="Conversation")).to_be_visible()
+    transcript = console.locator("#transcript")
+    expect(transcript).to_contain_text("je veux parler a un agent")
+    expect(transcript).to_contain_text("intention human_handoff")
+    expect(log).to_contain_text("Un conseiller du 135 (Awa) a pris votre demande",
+                                timeout=WAIT)
+
+    # the citizen writes; it arrives live on the agent's screen
+    box.fill("Je l'ai perdu hier à Cotonou")
+    box.press("Enter")
+    expect(transcript).to_contain_text("perdu hier à Cotonou", timeout=WAIT)
+
+    # a canned answer, sent on the web chat
+    console.get_by_role("button", name="Accueil").click()
+    reply_box = console.get_by_label("Votre réponse")
+    expect(reply_box).to_be_focused()
+    expect(reply_box).to_have_value(
+        "Bonjour, je suis Awa, conseiller du 135 Allo Service Public. "
+        "Comment puis-je vous aider ?")
+    console.get_by_role("button", name="Envoyer").click()
+    expect(log).to_contain_text("je suis Awa, conseiller du 135", timeout=WAIT)
+    console.screenshot(path=str(artifacts_dir() / "agent-conversation.png"), full_page=True)
+
+    # hand back: the citizen is told and asked for a rating, which is kept
+    console.get_by_role("button", name="Rendre à l'assistant").click()
+    expect(console.get_by_role("status")).to_contain_text("rendue à l'assistant")
+    expect(log).to_contain_text("Le conseiller a terminé", timeout=WAIT)
+    expect(log).to_contain_text("de 1 (pas du tout) à 5")
+    box.fill("5")
+    box.press("Enter")
+    expect(log).to_contain_text("Merci pour votre avis", timeout=WAIT)
+    assert wait_for(lambda: desk.stats()["satisfaction"]) == 5.0
+    page.screenshot(path=str(artifacts_dir() / "agent-widget.png"))
+    (artifacts_dir() / "handoff-browser.json").write_text(json.dumps(
+        {"request_to_agent_screen_ms": round(to_screen * 1000)}, indent=1))
+    assert to_screen < 5
