@@ -18,7 +18,8 @@ from channels import runtime
 from channels.app import create_app
 from channels.config import Settings
 from integrations.portal.sandbox import create_sandbox_app, serve_in_thread, stop_server
-from tests.fakes.africastalking import FakeAfricasTalking, serve
+from tests.fakes.africastalking import FakeAfricasTalking
+from tests.fakes.serving import serve
 from tests.ussd_phone import Phone
 
 ADMIN_KEY = "sandbox-admin"
@@ -80,7 +81,7 @@ def sandbox(tmp_path) -> Iterator[dict]:
 @pytest.fixture
 def at_fake() -> Iterator[tuple[FakeAfricasTalking, str]]:
     fake = FakeAfricasTalking()
-    url, server = serve(fake)
+    url, server = serve(fake.app())
     yield fake, url
     server.shutdown()
 
@@ -118,6 +119,25 @@ def app(make_app, at_fake):
 @pytest.fixture
 def phone(app) -> Phone:
     return Phone(app.test_client())
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args():
+    """pytest-playwright launches Debian's chromium, never a browser of its own.
+
+    A missing chromium fails under CI=true (make test installs it) instead of skipping.
+    """
+    if not os.path.exists(CHROMIUM):
+        message = f"{CHROMIUM} is missing (make test installs Debian's chromium)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return {"executable_path": CHROMIUM, "args": CHROMIUM_ARGS, "headless": True}
 
 
 def wait_for(predicate, timeout: float = 5.0, interval: float = 0.02):

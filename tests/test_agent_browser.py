@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-import threading
+import re
 import time
 
 import pytest
@@ -23,13 +23,9 @@ except ImportError:  # pragma: no cover - the dev extra installs it
         raise
     pytest.skip("playwright is not installed (make test installs it)", allow_module_level=True)
 
-from werkzeug.serving import make_server
 
-from tests.conftest import artifacts_dir, wait_for
+from tests.conftest import artifacts_dir, serve, wait_for
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 WAIT = 15_000
 PASSWORD = "a long password"
 
@@ -37,22 +33,6 @@ HOST_PAGE = """<!doctype html><html lang="fr"><head><meta charset="utf-8">
 <title>Portail des services publics</title></head><body><h1>Passeport</h1>
 <script src="{guichet}/webchat/widget.js" data-guichet-url="{guichet}" data-lang="fr"></script>
 </body></html>"""
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args():
-    if not os.path.exists(CHROMIUM):
-        message = f"{CHROMIUM} is missing (make test installs Debian's chromium)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return {"executable_path": CHROMIUM, "args": CHROMIUM_ARGS, "headless": True}
-
-
-def serve(wsgi_app):
-    server = make_server("127.0.0.1", 0, wsgi_app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return f"http://127.0.0.1:{server.server_port}", server
 
 
 @pytest.fixture
@@ -86,7 +66,9 @@ def test_a_citizen_on_the_widget_reaches_an_agent_and_comes_back(page, browser, 
     console.get_by_role("button", name="Se connecter").click()
     expect(console.get_by_role("heading", name="En attente")).to_be_visible()
     expect(console.locator("#queue")).to_contain_text("Personne en attente")
-    console.wait_for_function("document.querySelector('#queue').dataset.updated")  # stream up
+    # the live stream is up (no wait_for_function: the console's CSP forbids eval)
+    expect(console.locator("#queue")).to_have_attribute("data-updated", re.compile(r".+"),
+                                                        timeout=WAIT)
 
     # the citizen asks for a person on the portal's widget
     page.goto(sites["portal"])

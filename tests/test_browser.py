@@ -8,7 +8,6 @@ fail.  Each journey leaves a screenshot in ``test-artifacts/``.
 from __future__ import annotations
 
 import os
-import threading
 
 import pytest
 
@@ -19,36 +18,15 @@ except ImportError:  # pragma: no cover - the dev extra installs it
         raise
     pytest.skip("playwright is not installed (make test installs it)", allow_module_level=True)
 
-from werkzeug.serving import make_server
 
 from channels.webchat import push
-from tests.conftest import artifacts_dir
+from tests.conftest import artifacts_dir, serve
 
 # pytest-playwright's own base_url fixture trips a pytest deprecation warning: not ours to fix.
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestRemovedIn10Warning")
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 WAIT = 15_000
 """Milliseconds an expectation may wait (the first question also loads the NLU model)."""
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args():
-    """pytest-playwright launches Debian's chromium, never a browser of its own."""
-    if not os.path.exists(CHROMIUM):
-        message = f"{CHROMIUM} is missing (make test installs Debian's chromium)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return {"executable_path": CHROMIUM, "args": CHROMIUM_ARGS, "headless": True}
-
-
-def serve(wsgi_app) -> tuple[str, object]:
-    server = make_server("127.0.0.1", 0, wsgi_app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return f"http://127.0.0.1:{server.server_port}", server
 
 
 HOST_PAGE = """<!doctype html><html lang="fr"><head><meta charset="utf-8">

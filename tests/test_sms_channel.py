@@ -24,7 +24,7 @@ class Texter:
             "from": self.number, "to": "1350", "text": body, "date": "2026-11-22 10:00:00",
             "id": provider_id or f"ATXid_in_{next(_ids)}", "linkId": "link-1"})
         assert response.status_code == 200
-        replies = wait_for(lambda: self.fake.messages_to(self.number)[seen:] or None)
+        replies = wait_for(lambda: self.fake.messages_to(self.number)[seen:] or None, timeout=15)
         return replies[0]
 
     def silence(self, body: str) -> None:

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import threading
-
-from werkzeug.serving import make_server
-
 from channels.ussd.terminal import Session, draw, main
+from tests.conftest import serve
 
 
 def test_terminal_session_talks_to_a_served_app(app, monkeypatch, capsys):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                     daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_port}"
+    url, server = serve(app)
     try:
         session = Session(url, "+2290197000009", "*202#")
         screen, ended = session.dial()

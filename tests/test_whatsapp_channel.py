@@ -14,7 +14,8 @@ import pytest
 from channels.whatsapp.alerts import token_expired
 from dialogs.manager import HOME_CHOICES
 from tests.conftest import wait_for
-from tests.fakes.graph_api import FakeGraphApi, serve
+from tests.fakes.graph_api import FakeGraphApi
+from tests.fakes.serving import serve
 from tests.whatsapp_user import (
     APP_SECRET,
     VERIFY_TOKEN,
@@ -30,7 +31,8 @@ from tests.whatsapp_user import (
 @pytest.fixture
 def graph():
     fake = FakeGraphApi()
-    url, server = serve(fake)
+    url, server = serve(fake.app())
+    url += "/v21.0"  # the Graph API's versioned base
     fake.url = url
     yield fake
     server.shutdown()

@@ -15,7 +15,6 @@ import uuid
 from dataclasses import dataclass, field
 
 from flask import Flask, jsonify, request
-from werkzeug.serving import make_server
 
 STATUS_NAMES = {100: "Processed", 101: "Success", 102: "Queued", 403: "InvalidPhoneNumber",
                 406: "UserInBlacklist", 500: "InternalServerError", 502: "RejectedByGateway"}
@@ -95,10 +94,3 @@ class FakeAfricasTalking:
         with self.lock:
             return [d["message"] for d in self.delivered if d["to"] == number]
 
-
-def serve(fake: FakeAfricasTalking):
-    server = make_server("127.0.0.1", 0, fake.app(), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
-    thread.start()
-    return f"http://127.0.0.1:{server.server_port}", server

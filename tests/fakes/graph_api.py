@@ -18,7 +18,6 @@ import uuid
 from dataclasses import dataclass, field
 
 from flask import Flask, jsonify, request
-from werkzeug.serving import make_server
 
 ERROR_TITLES = {
     100: "Invalid parameter",
@@ -210,10 +209,3 @@ def _check_list(action: dict) -> str | None:
         return f"a list holds at most 10 rows, got {rows_in_all}"
     return None
 
-
-def serve(fake: FakeGraphApi):
-    server = make_server("127.0.0.1", 0, fake.app(), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
-    thread.start()
-    return f"http://127.0.0.1:{server.server_port}/v21.0", server
