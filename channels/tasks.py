@@ -69,7 +69,7 @@ def submit_request(*, user: str, lang: str, slug: str, answers: dict[str, str],
     rt = _runtime()
     return workflows.submit_request(
         rt.portal, _Notifier(rt), rt.store, user=user, lang=lang, slug=slug, answers=answers,
-        key=key, final=final_attempt(), track_code=rt.settings.ussd_service_code,
+        key=key, final=final_attempt(), track_code=rt.settings.ussd_service_code, desk=rt.desk,
     )
 
 

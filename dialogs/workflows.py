@@ -12,8 +12,10 @@ import logging
 import time
 from typing import Protocol
 
+from dialogs.handoff import Desk
 from dialogs.i18n import gettext_for
 from dialogs.manager import record_request
+from dialogs.phones import to_e164
 from dialogs.store import Store
 from dialogs.texts import receipt_text, short_title, status_lines
 from integrations.portal import PortalClient
@@ -65,10 +67,29 @@ def _title(portal: PortalClient, slug: str, lang: str) -> str:
         return slug
 
 
+def _call_back(desk: Desk | None, *, user: str, lang: str, slug: str, key: str,
+               reason: str) -> bool:
+    """An e-service failure the citizen cannot fix: the 135 calls them (True if asked)."""
+    phone = to_e164(user)
+    if desk is None or phone is None:
+        return False
+    try:
+        desk.request_callback(channel="eservice", session=key, user=user, phone=phone,
+                              slot="asap", lang=lang, topic=slug)
+    except Exception:  # the SMS below still tells the citizen to call
+        log.exception("callback request failed", extra={"reason": reason})
+        return False
+    return True
+
+
 def submit_request(portal: PortalClient, notifier: Notifier, store: Store, *, user: str,
                    lang: str, slug: str, answers: dict[str, str], key: str, final: bool,
-                   track_code: str) -> str | None:
-    """Submit; SMS the receipt.  Returns the reference, or None when it could not be filed."""
+                   track_code: str, desk: Desk | None = None) -> str | None:
+    """Submit; SMS the receipt.  Returns the reference, or None when it could not be filed.
+
+    When the portal refuses the request or stays down, a callback is also requested from the
+    135 desk, since the citizen may not be able to fix it alone.
+    """
     _ = gettext_for(lang)
     try:
         submission = portal.submit(slug, answers, user, lang, idempotency_key=key,
@@ -77,18 +98,21 @@ def submit_request(portal: PortalClient, notifier: Notifier, store: Store, *, us
         labels = _labels(portal, slug, lang)
         reasons = "; ".join(f"{labels.get(name, name)}: {_reason(code, lang)}"
                             for name, code in (exc.fields or {}).items())
-        notifier.send(user, _(
-            "Votre demande n'a pas pu être enregistrée ({reasons}). "
-            "Recommencez sur {code} ou appelez le 135."
-        ).format(reasons=reasons or str(exc), code=track_code), lang=lang, key=f"{key}:rejected")
+        text = _("Votre demande n'a pas pu être enregistrée ({reasons}). "
+                 "Recommencez sur {code} ou appelez le 135.").format(
+            reasons=reasons or str(exc), code=track_code)
+        if _call_back(desk, user=user, lang=lang, slug=slug, key=key, reason="rejected"):
+            text += " " + _("Un conseiller du 135 va aussi vous rappeler.")
+        notifier.send(user, text, lang=lang, key=f"{key}:rejected")
         return None
     except PortalError as exc:
         if not final:
             raise RetryLater(str(exc)) from exc
-        notifier.send(user, _(
-            "Le portail ne répond pas : votre demande n'a pas pu être envoyée. "
-            "Réessayez plus tard sur {code} ou appelez le 135."
-        ).format(code=track_code), lang=lang, key=f"{key}:gave-up")
+        text = _("Le portail ne répond pas : votre demande n'a pas pu être envoyée. "
+                 "Réessayez plus tard sur {code} ou appelez le 135.").format(code=track_code)
+        if _call_back(desk, user=user, lang=lang, slug=slug, key=key, reason="portal down"):
+            text += " " + _("Un conseiller du 135 va aussi vous rappeler.")
+        notifier.send(user, text, lang=lang, key=f"{key}:gave-up")
         return None
     record_request(store, user, submission.reference, slug, time.time())
     text = receipt_text(submission, _title(portal, slug, lang), lang, track_code)

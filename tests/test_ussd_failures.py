@@ -121,3 +121,18 @@ def test_sessions_in_redis_survive_a_change_of_worker(make_app, redis_url):
     phone.client = second.test_client()  # the load balancer sends the next hop elsewhere
     assert "Justice" in phone.press("1")
     assert "Casier judiciaire" in phone.screen
+
+
+def test_a_request_that_never_gets_through_also_asks_the_135_to_call_back(app, phone, sandbox,
+                                                                          at_fake):
+    fake, _ = at_fake
+    _fill_casier_form(phone)
+    faults(sandbox, fail_status=503)
+    phone.press("1")
+    sms = wait_for(lambda: fake.messages_to(phone.number), timeout=10)
+    assert "rappeler" in sms[0]
+    desk = app.extensions["guichet"].desk
+    chef = desk.accounts.add(login="chef", password="correct horse battery", role="supervisor",
+                             languages="fr")
+    (callback,) = desk.callbacks(chef)
+    assert callback["phone"] == phone.number and callback["topic"] == "casier-judiciaire"
