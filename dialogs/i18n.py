@@ -129,6 +129,11 @@ def translations(lang: str) -> NullTranslations:
     return Translations.load(dirname=str(LOCALE_DIR), locales=[lang], domain=DOMAIN)
 
 
+def N_(text: str) -> str:  # noqa: N802 - the marker babel extracts
+    """Mark ``text`` for the catalogues where it is translated later (``gettext_for(lang)``)."""
+    return text
+
+
 def gettext_for(lang: str):
     """Return a ``_`` function translating into ``lang``."""
     return translations(lang).gettext

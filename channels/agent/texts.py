@@ -13,12 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from dialogs.i18n import gettext_for
-
-
-def N_(text: str) -> str:  # noqa: N802 - the gettext marker babel extracts
-    return text
-
+from dialogs.i18n import N_, gettext_for
 
 CITIZEN = {
     "taken": N_("Un conseiller du 135 ({name}) a pris votre demande. Écrivez-lui ici."),

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from channels.sms import keywords
 from channels.sms.inbox import Inbox, IncomingSms
 from channels.sms.render import split, text_of
-from dialogs.i18n import LANGUAGE_NAMES, gettext_for
+from dialogs.i18n import LANGUAGE_NAMES, N_, gettext_for
 from dialogs.manager import DialogManager
 from dialogs.model import Inbound, Reply
 from dialogs.store import Store
@@ -51,31 +51,33 @@ class SmsConversation:
         key = f"sms:reply:{message.provider_id}"
         if command and command.name == "stop":
             if self.inbox.opt_out(user):
-                _ = gettext_for(self.lang(user))
-                self.send(user, _("Vous ne recevrez plus de SMS de Service Public. "
-                                  "Envoyez START pour reprendre."),
-                          lang=self.lang(user), key=f"{key}:stop", force=True)
+                self._notice(user, N_("Vous ne recevrez plus de SMS de Service Public. "
+                                      "Envoyez START pour reprendre."),
+                             key=f"{key}:stop", force=True)
             return "opted_out"
         if command and command.name == "start":
             self.inbox.opt_in(user)
-            _ = gettext_for(self.lang(user))
-            self.send(user, _("Vous recevrez de nouveau nos SMS. Envoyez AIDE pour l'aide."),
-                      lang=self.lang(user), key=f"{key}:start")
+            self._notice(user, N_("Vous recevrez de nouveau nos SMS. Envoyez AIDE pour l'aide."),
+                         key=f"{key}:start")
             return "opted_in"
         if self.inbox.opted_out(user):
             return "ignored_opted_out"
         count = self.store.incr(f"sms:rate:{user}", RATE_WINDOW)
         if count > self.rate_limit:
             if count == self.rate_limit + 1:  # one polite notice, then silence for the window
-                _ = gettext_for(self.lang(user))
-                self.send(user, _("Vous envoyez beaucoup de messages. Réessayez dans une minute."),
-                          lang=self.lang(user), key=f"{key}:flood")
+                self._notice(user, N_("Vous envoyez beaucoup de messages. Réessayez dans une "
+                                      "minute."), key=f"{key}:flood")
             return "rate_limited"
         if command and command.name == "more":
             return self._more(user, key)
         reply = self._dialog(user, text, command)
         self._reply(user, reply, key)
         return "answered"
+
+    def _notice(self, user: str, text: str, *, key: str, force: bool = False) -> None:
+        """A service notice in the citizen's language (``text`` is a catalogue msgid)."""
+        lang = self.lang(user)
+        self.send(user, gettext_for(lang)(text), lang=lang, key=key, force=force)
 
     def _dialog(self, user: str, text: str, command: keywords.Command | None) -> Reply:
         session = self.session(user)
