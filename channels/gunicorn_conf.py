@@ -1,7 +1,9 @@
 """gunicorn settings: one threaded worker in embedded mode, ``WEB_CONCURRENCY`` with Redis.
 
 Without ``REDIS_URL`` sessions live in the worker's memory, so there must be exactly one worker
-process (with threads); with Redis the workers are stateless and can be multiplied.
+process (with threads); with Redis the workers are stateless and can be multiplied.  Each live
+web-chat or console stream (server-sent events) holds a thread: ``GUNICORN_THREADS`` sizes how
+many a process serves beside the hops (the streams take at most half).
 """
 
 import os
@@ -9,10 +11,10 @@ import os
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 if os.environ.get("REDIS_URL"):
     workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-    threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+    threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 else:
     workers = 1
-    threads = int(os.environ.get("GUNICORN_THREADS", "8"))
+    threads = int(os.environ.get("GUNICORN_THREADS", "16"))
 worker_class = "gthread"
 timeout = 30
 graceful_timeout = 10

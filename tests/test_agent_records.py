@@ -378,3 +378,15 @@ def test_bad_office_hours_stop_start_up_naming_the_variable():
                                   "TRANSCRIPT_RETENTION_DAYS": "30"})
     assert (settings.office_hours, settings.transcript_retention_days) == (
         "mon-sat 07:30-19:00", 30)
+
+
+def test_canned_answers_exist_in_every_offered_language():
+    from channels.agent.texts import canned
+    from channels.config import LANGUAGES
+
+    french = {a["text"] for a in canned("fr")}
+    for lang in LANGUAGES:
+        answers = canned(lang)
+        assert len(answers) == 5 and all(a["title"] and a["text"] for a in answers)
+        assert lang == "fr" or not french & {a["text"] for a in answers}
+    assert any("{agent}" in a["text"] for a in canned("fon"))
