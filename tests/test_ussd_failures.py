@@ -90,15 +90,6 @@ def test_submission_while_portal_fails_is_retried_in_background(app, phone, sand
     assert len(fake.messages_to(phone.number)) == 1
 
 
-def test_submission_that_never_gets_through_ends_with_an_apology_sms(app, phone, sandbox,
-                                                                     at_fake):
-    fake, _ = at_fake
-    _fill_casier_form(phone)
-    faults(sandbox, fail_status=503)
-    phone.press("1")
-    sms = wait_for(lambda: fake.messages_to(phone.number), timeout=10)
-    assert "135" in sms[0] and "SP-" not in sms[0]
-
 
 def test_dead_redis_ends_the_session_with_an_apology(make_app):
     app = make_app(REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
@@ -123,13 +114,14 @@ def test_sessions_in_redis_survive_a_change_of_worker(make_app, redis_url):
     assert "Casier judiciaire" in phone.screen
 
 
-def test_a_request_that_never_gets_through_also_asks_the_135_to_call_back(app, phone, sandbox,
-                                                                          at_fake):
+def test_a_request_that_never_gets_through_gets_an_apology_and_a_135_callback(app, phone,
+                                                                              sandbox, at_fake):
     fake, _ = at_fake
     _fill_casier_form(phone)
     faults(sandbox, fail_status=503)
     phone.press("1")
     sms = wait_for(lambda: fake.messages_to(phone.number), timeout=10)
+    assert "135" in sms[0] and "SP-" not in sms[0]
     assert "rappeler" in sms[0]
     desk = app.extensions["guichet"].desk
     chef = desk.accounts.add(login="chef", password="correct horse battery", role="supervisor",
