@@ -140,6 +140,36 @@ def browser_type_launch_args():
     return {"executable_path": CHROMIUM, "args": CHROMIUM_ARGS, "headless": True}
 
 
+@pytest.fixture
+def make_sites(make_app):
+    """A page of the portal's own site (another origin) embedding the widget, and Guichet
+    allowing that origin, both on loopback: ``make_sites(page_html, prepare=None, **env)``.
+    ``page_html`` has a ``{guichet}`` placeholder; ``prepare(app)`` runs before serving."""
+    servers = []
+
+    def make(page_html: str, prepare=None, **env) -> dict:
+        where: dict[str, str] = {}
+
+        def portal_site(environ, start_response):
+            body = page_html.format(guichet=where["guichet"]).encode()
+            start_response("200 OK", [("Content-Type", "text/html; charset=utf-8")])
+            return [body]
+
+        portal_url, portal_server = serve(portal_site)
+        servers.append(portal_server)
+        app = make_app(WEBCHAT_ORIGINS=portal_url, **env)
+        if prepare is not None:
+            prepare(app)
+        guichet_url, guichet_server = serve(app)
+        servers.append(guichet_server)
+        where["guichet"] = guichet_url
+        return {"portal": portal_url, "guichet": guichet_url, "app": app}
+
+    yield make
+    for server in servers:
+        server.shutdown()
+
+
 def wait_for(predicate, timeout: float = 5.0, interval: float = 0.02):
     """Poll until ``predicate()`` is truthy (background work finishing), else fail."""
     deadline = time.monotonic() + timeout

@@ -24,7 +24,7 @@ except ImportError:  # pragma: no cover - the dev extra installs it
     pytest.skip("playwright is not installed (make test installs it)", allow_module_level=True)
 
 
-from tests.conftest import artifacts_dir, serve, wait_for
+from tests.conftest import artifacts_dir, wait_for
 
 WAIT = 15_000
 PASSWORD = "a long password"
@@ -36,24 +36,12 @@ HOST_PAGE = """<!doctype html><html lang="fr"><head><meta charset="utf-8">
 
 
 @pytest.fixture
-def sites(make_app):
-    where: dict[str, str] = {}
+def sites(make_sites):
+    def add_agent(app) -> None:
+        app.extensions["guichet"].desk.accounts.add(login="awa", password=PASSWORD,
+                                                    display_name="Awa", languages="fr,fon")
 
-    def portal_site(environ, start_response):
-        start_response("200 OK", [("Content-Type", "text/html; charset=utf-8")])
-        return [HOST_PAGE.format(guichet=where["guichet"]).encode()]
-
-    portal_url, portal_server = serve(portal_site)
-    app = make_app(WEBCHAT_ORIGINS=portal_url, OFFICE_HOURS="always")
-    rt = app.extensions["guichet"]
-    rt.manager.desk = rt.desk  # the dialog manager hands over to this desk
-    rt.desk.accounts.add(login="awa", password=PASSWORD, display_name="Awa",
-                         languages="fr,fon")
-    guichet_url, guichet_server = serve(app)
-    where["guichet"] = guichet_url
-    yield {"portal": portal_url, "guichet": guichet_url, "app": app}
-    portal_server.shutdown()
-    guichet_server.shutdown()
+    return make_sites(HOST_PAGE, prepare=add_agent, OFFICE_HOURS="always")
 
 
 def test_a_citizen_on_the_widget_reaches_an_agent_and_comes_back(page, browser, sites):

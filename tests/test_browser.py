@@ -20,7 +20,7 @@ except ImportError:  # pragma: no cover - the dev extra installs it
 
 
 from channels.webchat import push
-from tests.conftest import artifacts_dir, serve
+from tests.conftest import artifacts_dir
 
 # pytest-playwright's own base_url fixture trips a pytest deprecation warning: not ours to fix.
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestRemovedIn10Warning")
@@ -37,24 +37,11 @@ HOST_PAGE = """<!doctype html><html lang="fr"><head><meta charset="utf-8">
 
 
 @pytest.fixture
-def sites(make_app):
+def sites(make_sites):
     """The portal's site (another origin) and Guichet, both on loopback."""
-    where: dict[str, str] = {}
-
-    def portal_site(environ, start_response):
-        body = HOST_PAGE.format(guichet=where["guichet"]).encode()
-        start_response("200 OK", [("Content-Type", "text/html; charset=utf-8")])
-        return [body]
-
-    portal_url, portal_server = serve(portal_site)
-    app = make_app(WEBCHAT_ORIGINS=portal_url)
     # short streams: the widget reconnects every few seconds, as after a proxy's timeout
-    app.config.update(WEBCHAT_HEARTBEAT=1.0, WEBCHAT_STREAM_SECONDS=3)
-    guichet_url, guichet_server = serve(app)
-    where["guichet"] = guichet_url
-    yield {"portal": portal_url, "guichet": guichet_url, "app": app}
-    portal_server.shutdown()
-    guichet_server.shutdown()
+    return make_sites(HOST_PAGE, prepare=lambda app: app.config.update(
+        WEBCHAT_HEARTBEAT=1.0, WEBCHAT_STREAM_SECONDS=3))
 
 
 def test_the_widget_on_the_portal_answers_and_keeps_the_conversation(page, sites):
