@@ -14,7 +14,6 @@ import datetime as dt
 import io
 import json
 import logging
-import re
 import threading
 import time
 from functools import wraps
@@ -38,6 +37,7 @@ from channels.agent import auth
 from channels.agent.desk import Conv, DeskError, HandoffDesk
 from channels.agent.texts import canned
 from dialogs.i18n import LANGUAGE_NAMES
+from dialogs.phones import subscriber
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,6 @@ POLL_SECONDS = 0.5
 KEEP_ALIVE = 5.0
 """Seconds between comments on a quiet stream: a browser gone is noticed (and its slot freed)."""
 _streams_lock = threading.Lock()
-_PHONE = re.compile(r"^\+\d{8,15}$")
 
 
 def _rt():
@@ -322,7 +321,7 @@ def _visible(desk: HandoffDesk, conv_id: int) -> Conv:
 
 def _portal_requests(user: str) -> tuple[list, str | None]:
     """The citizen's requests on the portal; a slow or broken portal leaves a note instead."""
-    if not _PHONE.match(user or ""):
+    if subscriber(user or "") is None:  # a web visitor known only by session
         return [], "Pas de numéro de téléphone connu pour ce citoyen."
     try:
         return list(_rt().portal.requests_for(user))[:10], None
