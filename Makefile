@@ -4,20 +4,31 @@ SHELL := /bin/bash
 PY ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | md5sum | cut -c1-8)
+LOCK := requirements.lock
+STAMP := $(VENV)/.installed-$(shell cat $(LOCK) pyproject.toml | md5sum | cut -c1-8)
 PORT ?= 8000
 HOST ?= 127.0.0.1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup run test lint bench ussd worker sandbox-portal sms-dead-letter i18n i18n-compile \
-	i18n-report i18n-export i18n-import redis-server browser clean
+.PHONY: setup run test lint typecheck importcheck lock bench ussd worker sandbox-portal \
+	sms-dead-letter i18n i18n-compile i18n-report i18n-export i18n-import redis-server browser clean
 
-$(STAMP): pyproject.toml
+# Install exactly what the lock file says (hashes checked, nothing resolved here), then the project
+# itself without touching its dependencies. `pip check` fails when pyproject.toml asks for a
+# package the lock does not have: run `make lock` on purpose to change the lock.
+$(STAMP): $(LOCK) pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q --require-hashes --no-deps -r $(LOCK)
+	$(BIN)/pip install -q --no-deps --no-build-isolation -e .
+	$(BIN)/pip check
 	@rm -f $(VENV)/.installed-*
 	@touch $@
+
+# Re-resolve every dependency (newest versions allowed by pyproject.toml) into the lock, with
+# hashes. The only way the lock changes; commit the result after `make test` passes on it.
+lock: $(STAMP)
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --upgrade \
+	  --python-version 3.11 --no-header -o $(LOCK)
 
 setup: $(STAMP) i18n-compile
 
