@@ -61,19 +61,18 @@ TRANSLATORS = {"gettext_for", "_t"}
 
 
 class LocalCatalog(Catalog):
-    """A Babel catalogue that keeps ``Plural-Forms`` and ``X-...`` headers for a language CLDR
-    does not know (Babel writes ``Plural-Forms`` only for locales it has data for)."""
+    """A Babel catalogue that keeps the ``X-...`` headers (``X-Language-Name``) of a language CLDR
+    does not know.  Babel (2.19 and later) writes ``Plural-Forms`` itself whenever the catalogue
+    read one, so only the extra headers are added here, right after it."""
 
     extra_headers: tuple[tuple[str, str], ...] = ()
 
     def _get_mime_headers(self) -> list[tuple[str, str]]:
         headers = Catalog._get_mime_headers(self)
-        at = next((i + 1 for i, (name, _v) in enumerate(headers) if name == "Language-Team"),
-                  len(headers))
-        extra = list(self.extra_headers)  # before Generated-By, whose value ends the header
-        if self.locale is None and self.locale_identifier and self._num_plurals is not None:
-            extra.insert(0, ("Plural-Forms", self.plural_forms))
-        return headers[:at] + extra + headers[at:]
+        names = [name for name, _value in headers]
+        anchor = "Plural-Forms" if "Plural-Forms" in names else "Language-Team"
+        at = names.index(anchor) + 1 if anchor in names else len(headers)
+        return headers[:at] + list(self.extra_headers) + headers[at:]
 
     def _set_mime_headers(self, headers: Iterable[tuple[str, str]]) -> None:
         headers = list(headers)
@@ -358,7 +357,7 @@ def import_csv(path: Path, lang: str, locale_dir: Path | None = None) -> ImportR
         else:
             result.unchanged += 1
     result.errors = tuple(errors)
-    if not errors:
+    if result.changed and not errors:  # an untouched sheet leaves the file as it was
         write(catalog, po)
     return result
 

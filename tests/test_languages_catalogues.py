@@ -113,11 +113,9 @@ def test_a_missing_or_stale_mo_is_compiled_in_memory(tmp_path, monkeypatch):
 def test_pybabel_compiles_fon(tmp_path):
     target = tmp_path / "locales"
     shutil.copytree(LOCALE_DIR, target, ignore=shutil.ignore_patterns("*.mo"))
-    done = subprocess.run([str(LOCALE_DIR.parent / ".venv" / "bin" / "pybabel"), "compile",
+    done = subprocess.run([sys.executable, "-m", "babel.messages.frontend", "compile",
                            "-d", str(target), "-D", "messages", "-l", "fon"],
                           capture_output=True, text=True)
-    if done.returncode == 127 or "No such file" in done.stderr:
-        pytest.skip("pybabel is not installed in .venv")
     assert done.returncode == 0, done.stderr
     found = Translations.load(dirname=str(target), locales=["fon"], domain="messages")
     assert found.gettext("Annuler") == gettext_for("fon")("Annuler")
