@@ -77,10 +77,11 @@ def engine_for(url: str) -> sa.Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(url, connect_args={"timeout": 15})
+        engine = sa.create_engine(url, connect_args={"timeout": 15}, hide_parameters=True)
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    return sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5,
+                            hide_parameters=True)  # a failed statement never logs its values
 
 
 def create_tables(engine: sa.Engine, attempts: int = 3) -> None:
