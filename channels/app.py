@@ -10,9 +10,10 @@ import logging
 import threading
 
 from flask import Flask, jsonify
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import nlu
-from channels import health, logs, runtime
+from channels import gateway, health, logs, runtime
 from channels.agent.console import bp as agent_bp
 from channels.config import Settings
 from channels.queue import ThreadQueue
@@ -39,6 +40,10 @@ def create_app(settings: Settings | None = None, rt: runtime.Runtime | None = No
     app = Flask(__name__)
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=256 * 1024)
     app.session_interface = BrowserSessionInterface()
+    if settings.trusted_proxy_hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxy_hops,  # type: ignore[method-assign]
+                                x_proto=settings.trusted_proxy_hops)
+    app.before_request(gateway.guard)
     app.extensions["guichet"] = rt
     app.register_blueprint(health.bp)
     app.register_blueprint(ussd_bp)

@@ -6,10 +6,14 @@ the first citizen who dials.  Every variable is documented in README.md and .env
 
 from __future__ import annotations
 
+import ipaddress
+import logging
 import os
 import re
+import secrets
+import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -18,7 +22,12 @@ import phonenumbers
 ROOT = Path(__file__).resolve().parent.parent
 XROAD_ID = re.compile(r"^[^/\s]+/[^/\s]+/[^/\s]+/[^/\s]+$")
 XROAD_SERVICE_ID = re.compile(r"^[^/\s]+/[^/\s]+/[^/\s]+/[^/\s]+/[^/\s]+$")
+log = logging.getLogger(__name__)
 LANGUAGES = ("fr", "en", "fon", "yo")
+ENVIRONMENTS = ("development", "production")
+OLD_DEFAULT_SECRET = "dev-only-secret"
+"""The constant every install used to fall back to: anyone could forge tokens with it."""
+MIN_SECRET_LENGTH = 32
 """Languages offered to citizens, in menu order (``LANGUAGES=fr,en,fon,yo``); each needs a
 catalogue in ``locales/`` except French, the source."""
 
@@ -129,6 +138,71 @@ def _office_hours(env: Mapping[str, str]) -> tuple[str, str]:
     return hours, timezone
 
 
+def _environment(env: Mapping[str, str]) -> str:
+    value = env.get("GUICHET_ENV", "").strip().lower() or "development"
+    if value not in ENVIRONMENTS:
+        raise ConfigError("GUICHET_ENV", f"expected development or production, got {value!r}")
+    return value
+
+
+def _secret_key(env: Mapping[str, str], production: bool, key_file: Path) -> str:
+    """``SECRET_KEY``: in production it must be set, long and not the old constant; in
+    development an unset key is generated once into ``var/`` and shared by every worker, so that
+    tokens and agent sessions survive a restart without a constant anyone can read."""
+    secret = env.get("SECRET_KEY", "").strip()
+    if production:
+        if not secret:
+            raise ConfigError("SECRET_KEY", "must be set when GUICHET_ENV=production")
+        if secret == OLD_DEFAULT_SECRET:
+            raise ConfigError("SECRET_KEY", "is the old public default: generate a new one with "
+                                            "python -c 'import secrets; "
+                                            "print(secrets.token_urlsafe(48))'")
+        if len(secret) < MIN_SECRET_LENGTH:
+            raise ConfigError("SECRET_KEY", f"must be at least {MIN_SECRET_LENGTH} characters "
+                                            f"when GUICHET_ENV=production, got {len(secret)}")
+        return secret
+    return secret or _generated_key(key_file)
+
+
+def _generated_key(path: Path) -> str:
+    """Read the development key at ``path``, creating it first if needed (``O_EXCL``: two workers
+    starting together agree on one key)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _attempt in range(50):  # the other worker may still be writing it
+            key = path.read_text(encoding="ascii").strip()
+            if len(key) >= MIN_SECRET_LENGTH:
+                return key
+            time.sleep(0.02)
+        raise ConfigError("SECRET_KEY", f"{path} holds no usable key: delete it") from None
+    key = secrets.token_urlsafe(48)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(key + "\n")
+    log.info("generated a development SECRET_KEY", extra={"path": str(path)})
+    return key
+
+
+def _networks(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """A comma-separated list of addresses or networks (``196.201.214.0/24``), checked."""
+    found = []
+    for raw in env.get(name, "").split(","):
+        value = raw.strip()
+        if not value:
+            continue
+        try:
+            found.append(str(ipaddress.ip_network(value, strict=False)))
+        except ValueError:
+            raise ConfigError(name, f"expected addresses or networks like 196.201.214.0/24, "
+                                    f"got {value!r}") from None
+    return tuple(found)
+
+
+def _random_key() -> str:
+    return secrets.token_urlsafe(48)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the service reads from its environment."""
@@ -136,7 +210,17 @@ class Settings:
     port: int = 8000
     redis_url: str | None = None
     database_url: str = f"sqlite:///{ROOT / 'var' / 'guichet.db'}"
-    secret_key: str = "dev-only-secret"
+    secret_key: str = field(default_factory=_random_key)
+    """Signs web chat tokens, agent sessions and one-time codes (see ``_secret_key``)."""
+    environment: str = "development"
+    """``GUICHET_ENV``: ``production`` refuses unsafe settings and turns the simulator off."""
+    at_callback_token: str | None = None
+    """``AT_CALLBACK_TOKEN``: when set, Africa's Talking callbacks must carry ``?token=``."""
+    at_callback_networks: tuple[str, ...] = ()
+    """``AT_CALLBACK_ALLOWLIST``: when set, callbacks are accepted only from these networks."""
+    trusted_proxy_hops: int = 0
+    """``TRUSTED_PROXY_HOPS``: reverse proxies in front of Guichet whose ``X-Forwarded-For`` is
+    believed (the client address drives allow-lists and rate limits)."""
     portal_url: str | None = None
     portal_api_key: str | None = None
     xroad_client: str | None = None
@@ -179,6 +263,10 @@ class Settings:
     """Estimated handling time per queue position until there are recent hand-offs to measure."""
 
     @property
+    def production(self) -> bool:
+        return self.environment == "production"
+
+    @property
     def embedded_store(self) -> bool:
         """True when sessions live in this process (no REDIS_URL): one worker only."""
         return self.redis_url is None
@@ -217,14 +305,30 @@ class Settings:
         region = env.get("DEFAULT_REGION", "").strip().upper() or cls.default_region
         if region not in phonenumbers.SUPPORTED_REGIONS:
             raise ConfigError("DEFAULT_REGION", f"unknown region {region!r}")
-        secret = env.get("SECRET_KEY", "").strip() or cls.secret_key
-        production = bool(at_username) and at_username != "sandbox"
+        environment = _environment(env)
+        production = environment == "production"
+        secret = _secret_key(env, production, ROOT / "var" / "secret_key")
+        live_gateway = bool(at_username) and at_username != "sandbox"
+        callback_token = env.get("AT_CALLBACK_TOKEN", "").strip() or None
+        if callback_token and len(callback_token) < 16:
+            raise ConfigError("AT_CALLBACK_TOKEN", "must be at least 16 characters")
+        callback_networks = _networks(env, "AT_CALLBACK_ALLOWLIST")
+        if production and live_gateway and not (callback_token or callback_networks):
+            raise ConfigError("AT_CALLBACK_TOKEN", "must be set (or AT_CALLBACK_ALLOWLIST) when "
+                                                   "GUICHET_ENV=production with a live gateway: "
+                                                   "anyone could post as any phone number")
+        if production and not callback_token:
+            log.warning("AT_CALLBACK_TOKEN is unset: USSD and SMS callbacks are not authenticated")
         office_hours, office_timezone = _office_hours(env)
         return cls(
             port=_int(env, "PORT", 8000, 1, 65535),
             redis_url=_url(env, "REDIS_URL", ("redis", "rediss", "unix")),
             database_url=database_url,
             secret_key=secret,
+            environment=environment,
+            at_callback_token=callback_token,
+            at_callback_networks=callback_networks,
+            trusted_proxy_hops=_int(env, "TRUSTED_PROXY_HOPS", 0, 0, 5),
             portal_url=portal_url,
             portal_api_key=env.get("PORTAL_API_KEY", "").strip() or None,
             xroad_client=xroad_client,
@@ -253,7 +357,9 @@ class Settings:
             sandbox_step_seconds=_float(env, "SANDBOX_STEP_SECONDS", 120.0, 0.01, 86400.0),
             languages=_languages(env, "LANGUAGES"),
             webchat_origins=_origins(env, "WEBCHAT_ORIGINS"),
-            simulator_enabled=_bool(env, "SIMULATOR_ENABLED", not production),
+            # production: off whatever SIMULATOR_ENABLED says (it shows anyone's messages)
+            simulator_enabled=not production
+            and _bool(env, "SIMULATOR_ENABLED", not live_gateway),
             office_hours=office_hours,
             office_timezone=office_timezone,
             transcript_retention_days=_int(env, "TRANSCRIPT_RETENTION_DAYS", 90, 1, 3650),

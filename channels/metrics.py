@@ -30,6 +30,11 @@ USSD_SESSIONS = Counter(
     "USSD sessions ended (from the gateway's notification), by status and last screen",
     ["status", "screen"],
 )
+GATEWAY_REFUSED = Counter(
+    "guichet_gateway_callbacks_refused_total",
+    "Callbacks refused because they lacked the gateway's token or came from elsewhere",
+    ["endpoint", "reason"],
+)
 
 
 def exposition() -> tuple[bytes, str]:

@@ -94,7 +94,8 @@ def make_app(tmp_path, sandbox):
     def make(**env: str):
         values = {"PORTAL_URL": sandbox["url"],
                   "DATABASE_URL": f"sqlite:///{tmp_path / 'guichet.db'}",
-                  "OFFICE_HOURS": "always"}  # hand-offs must not depend on the test's clock
+                  "OFFICE_HOURS": "always",  # hand-offs must not depend on the test's clock
+                  "SECRET_KEY": "test-secret-key-of-this-run-0123456789"}
         values.update(env)
         settings = Settings.from_env(values)
         rt = runtime.build(settings, retry_delays=(0.05, 0.2, 0.5, 1.0))
