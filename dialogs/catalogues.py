@@ -22,18 +22,16 @@ import argparse
 import ast
 import csv
 import io
-import string
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from babel.messages.catalog import Catalog, Message
+from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.extract import extract_python as babel_extract_python
 from babel.messages.frontend import parse_mapping_cfg
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import PoFileParser, write_po
+from babel.messages.pofile import write_po
 
 from dialogs.i18n import (
     DOMAIN,
@@ -43,10 +41,19 @@ from dialogs.i18n import (
     catalogue_languages,
     catalogue_path,
 )
+from dialogs.pofile import (  # noqa: F401 - the tooling's names for what it shares
+    UNREVIEWED,
+    LocalCatalog,
+    compile_bytes,
+    is_reviewed,
+    is_translated,
+    mark,
+    placeholders,
+    problem,
+    read,
+)
 
 ROOT = LOCALE_DIR.parent
-UNREVIEWED = "unreviewed"
-"""The translator comment (``# unreviewed``) of a translation no native speaker has checked."""
 DEFAULT_PLURAL_FORMS = "nplurals=1; plural=0;"
 """For a new language CLDR does not know: no plural agreement (Gbe languages mark a plural with
 a particle, not by the number); change it in the header when a reviewer says otherwise."""
@@ -58,36 +65,6 @@ HEADER_COMMENT = """\
 CSV_COLUMNS = ("msgid", "context", "translation", "reviewed", "english")
 TRANSLATORS = {"gettext_for", "_t"}
 """Calls returning a ``_`` function, so that ``gettext_for(lang)("texte")`` is extracted."""
-
-
-class LocalCatalog(Catalog):
-    """A Babel catalogue that keeps the ``X-...`` headers (``X-Language-Name``) of a language CLDR
-    does not know.  Babel (2.19 and later) writes ``Plural-Forms`` itself whenever the catalogue
-    read one, so only the extra headers are added here, right after it."""
-
-    extra_headers: tuple[tuple[str, str], ...] = ()
-
-    def _get_mime_headers(self) -> list[tuple[str, str]]:
-        headers = Catalog._get_mime_headers(self)
-        names = [name for name, _value in headers]
-        anchor = "Plural-Forms" if "Plural-Forms" in names else "Language-Team"
-        at = names.index(anchor) + 1 if anchor in names else len(headers)
-        return headers[:at] + list(self.extra_headers) + headers[at:]
-
-    def _set_mime_headers(self, headers: Iterable[tuple[str, str]]) -> None:
-        headers = list(headers)
-        Catalog._set_mime_headers(self, headers)
-        self.extra_headers = tuple((str(name), str(value)) for name, value in headers
-                                   if str(name).lower().startswith("x-"))
-
-    mime_headers = property(_get_mime_headers, _set_mime_headers)
-
-
-def read(path: Path, lang: str | None = None) -> LocalCatalog:
-    catalog = LocalCatalog(locale=lang, domain=DOMAIN)
-    with open(path, "rb") as handle:
-        PoFileParser(catalog, ignore_obsolete=False, abort_invalid=True).parse(handle)
-    return catalog
 
 
 def write(catalog: Catalog, path: Path, *, omit_header: bool = False, width: int = 100) -> None:
@@ -106,44 +83,6 @@ def languages(locale_dir: Path | None = None) -> list[str]:
     """Every language with a catalogue: English first, then by code."""
     found = catalogue_languages(locale_dir)
     return sorted(found, key=lambda code: (code != "en", code))
-
-
-# -- review state -----------------------------------------------------------------------------
-
-def is_translated(message: Message) -> bool:
-    strings = message.string if isinstance(message.string, (list, tuple)) else [message.string]
-    return bool(message.id) and all(strings) and not message.fuzzy
-
-
-def is_reviewed(message: Message) -> bool:
-    return is_translated(message) and not any(
-        comment.strip().lower() == UNREVIEWED for comment in message.user_comments)
-
-
-def mark(message: Message, *, reviewed: bool) -> None:
-    comments = [c for c in message.user_comments if c.strip().lower() != UNREVIEWED]
-    message.user_comments = comments if reviewed else [*comments, UNREVIEWED]
-
-
-def placeholders(text: str) -> set[str]:
-    """The ``{name}`` fields of a ``str.format`` text (empty when it is not one)."""
-    try:
-        return {field for _lit, field, _spec, _conv in string.Formatter().parse(text)
-                if field is not None}
-    except ValueError:
-        return {"<malformed>"}
-
-
-def problem(message: Message) -> str | None:
-    """Why a translation must not be shown (its ``{fields}`` differ from the French), or None."""
-    if not is_translated(message) or isinstance(message.id, (list, tuple)):
-        return None
-    if "python-brace-format" not in message.flags and "{" not in message.id:
-        return None
-    wanted, got = placeholders(message.id), placeholders(message.string)
-    if wanted != got:
-        return f"{message.id!r}: placeholders {sorted(got)} instead of {sorted(wanted)}"
-    return None
 
 
 # -- extract, update, compile -----------------------------------------------------------------
@@ -198,21 +137,6 @@ def update(locale_dir: Path | None = None) -> list[tuple[str, int, int]]:
         missing = sum(1 for m in catalog if m.id and not is_translated(m))
         done.append((lang, missing, len(catalog.obsolete)))
     return done
-
-
-def compile_bytes(po: Path, lang: str, errors: list[str] | None = None) -> bytes:
-    """The ``.mo`` of one catalogue: unreviewed entries included, broken ones left out (the
-    French text is shown instead of a translation whose ``{fields}`` would fail)."""
-    catalog = read(po, lang)
-    for message in list(catalog):
-        why = problem(message)
-        if why:
-            if errors is not None:
-                errors.append(f"{lang}: {why}")
-            message.string = ""
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog, use_fuzzy=False)
-    return buffer.getvalue()
 
 
 def compile_all(locale_dir: Path | None = None) -> list[str]:

@@ -22,9 +22,10 @@ from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency
 from babel.support import NullTranslations, Translations
 
+from dialogs.pofile import DOMAIN, compile_bytes
+
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locales"
 SOURCE = "fr"
-DOMAIN = "messages"
 FALLBACK_FORMAT_LOCALE = "fr_BJ"
 FORMAT_LOCALE = {"fr": "fr_BJ", "en": "en", "fon": "fr_BJ", "yo": "yo_BJ"}
 """Which CLDR locale formats numbers and dates for each of our languages (others: their own
@@ -123,8 +124,6 @@ def translations(lang: str) -> NullTranslations:
     po = catalogue_path(lang)
     mo = po.with_suffix(".mo")
     if po.is_file() and (not mo.is_file() or mo.stat().st_mtime < po.stat().st_mtime):
-        from dialogs.catalogues import compile_bytes
-
         return Translations(io.BytesIO(compile_bytes(po, lang)), domain=DOMAIN)
     return Translations.load(dirname=str(LOCALE_DIR), locales=[lang], domain=DOMAIN)
 
