@@ -12,7 +12,6 @@ import threading
 from flask import Flask, jsonify
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-import nlu
 from channels import gateway, health, logs, runtime
 from channels.agent.console import bp as agent_bp
 from channels.config import Settings
@@ -45,6 +44,7 @@ def create_app(settings: Settings | None = None, rt: runtime.Runtime | None = No
                                 x_proto=settings.trusted_proxy_hops)
     app.before_request(gateway.guard)
     app.extensions["guichet"] = rt
+    app.extensions["nlu"] = rt.nlu
     app.register_blueprint(health.bp)
     app.register_blueprint(ussd_bp)
     app.register_blueprint(sms_bp)
@@ -56,7 +56,7 @@ def create_app(settings: Settings | None = None, rt: runtime.Runtime | None = No
     if isinstance(rt.queue, ThreadQueue):  # embedded mode: nobody else will answer them
         threading.Thread(target=resume_unfinished, args=(rt,), daemon=True).start()
     # Load the NLU model now, off the request path, so the first question is not slow.
-    threading.Thread(target=nlu.get_nlu, name="nlu-warmup", daemon=True).start()
+    threading.Thread(target=rt.nlu.warm, name="nlu-warmup", daemon=True).start()
 
     @app.errorhandler(404)
     def not_found(_error):

@@ -14,7 +14,6 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import nlu
 from channels.agent.desk import HandoffDesk, build_desk
 from channels.config import ROOT, Settings
 from channels.queue import DEFAULT_DELAYS, RQQueue, TaskQueue, ThreadQueue
@@ -28,6 +27,7 @@ from channels.whatsapp.outbound import OutboxTransport as WhatsAppOutbox
 from dialogs.manager import DialogManager
 from dialogs.store import MemoryStore, RedisStore, Store
 from integrations.portal import PortalClient
+from nlu import Nlu
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,7 @@ class Runtime:
     closers: list = field(default_factory=list)
     whatsapp: WhatsAppSender | None = None
     desk: HandoffDesk | None = None
+    nlu: Nlu = field(default_factory=Nlu)
 
     def close(self) -> None:
         for close in reversed(self.closers):
@@ -103,6 +104,7 @@ def build(settings: Settings, *, retry_delays: Sequence[float] = DEFAULT_DELAYS)
         queue = RQQueue(settings.redis_url, delays=retry_delays)
     else:
         queue = ThreadQueue(delays=retry_delays)
+    understanding = Nlu(settings.rasa_url)
     effects = QueuedEffects(queue)
     desk = build_desk(settings, messages.engine, queue)
     manager = DialogManager(
@@ -111,13 +113,13 @@ def build(settings: Settings, *, retry_delays: Sequence[float] = DEFAULT_DELAYS)
         session_ttl=settings.session_ttl, resume_window=settings.resume_window,
         channel_ttls={"sms": settings.sms_session_ttl, "whatsapp": settings.chat_session_ttl,
                       "webchat": settings.chat_session_ttl},
-        track_code=settings.ussd_service_code, nlu=nlu.parse, desk=desk,
+        track_code=settings.ussd_service_code, nlu=understanding.parse, desk=desk,
     )
     conversation = SmsConversation(
         manager, inbox, store, effects.send_text, max_segments=settings.sms_max_segments,
         rate_limit=settings.sms_rate_limit, track_code=settings.ussd_service_code)
     return Runtime(settings, store, portal, messages, sms, queue, manager, inbox, conversation,
-                   closers, whatsapp=whatsapp, desk=desk)
+                   closers, whatsapp=whatsapp, desk=desk, nlu=understanding)
 
 
 _current: Runtime | None = None

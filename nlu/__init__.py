@@ -1,38 +1,50 @@
 """Natural-language understanding for Guichet: language, intent and entities of a message.
 
-``parse(text, lang=None)`` returns the shape of Rasa's ``/model/parse`` plus ``language``
-(DESIGN.md). It uses the embedded model, or a Rasa server when ``RASA_URL`` is set (with the
-embedded model as fallback). The service is built once, lazily and thread-safely, on first use.
+``Nlu(rasa_url).parse(text, lang=None)`` returns the shape of Rasa's ``/model/parse`` plus
+``language`` (DESIGN.md). It uses the embedded model, or a Rasa server when ``rasa_url`` is given
+(``Settings.rasa_url``, from ``RASA_URL``), with the embedded model as fallback.  The composition
+root builds one per running application and hands it down; nothing here is a process global.
 """
 
 from __future__ import annotations
 
-import os
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from nlu.embedded import EmbeddedNLU
     from nlu.service import NluService
 
-_lock = threading.Lock()
-_service: NluService | None = None
+
+class Nlu:
+    """The NLU of one running application, built on first use (loading or training the model
+    takes from 10 ms to a few seconds) and thread-safe after that."""
+
+    def __init__(self, rasa_url: str | None = None,
+                 loader: Callable[[], EmbeddedNLU] | None = None) -> None:
+        self.rasa_url = rasa_url
+        self._loader = loader
+        self._lock = threading.Lock()
+        self._service: NluService | None = None
+
+    @property
+    def service(self) -> NluService:
+        if self._service is None:
+            with self._lock:
+                if self._service is None:
+                    from nlu.service import NluService
+
+                    self._service = NluService(rasa_url=self.rasa_url, loader=self._loader)
+        return self._service
+
+    def warm(self) -> None:
+        """Load the model now (a start-up thread calls this so the first question is fast)."""
+        _ = self.service
+
+    def parse(self, text: str, lang: str | None = None) -> dict:
+        """Parse one message; ``lang`` is the user's remembered language, which wins if given."""
+        return self.service.parse(text, lang)
 
 
-def get_nlu() -> NluService:
-    """The process-wide NLU service (first call loads or trains the model: about a second)."""
-    global _service
-    if _service is None:
-        with _lock:
-            if _service is None:
-                from nlu.service import NluService
-
-                _service = NluService(rasa_url=os.environ.get("RASA_URL") or None)
-    return _service
-
-
-def parse(text: str, lang: str | None = None) -> dict:
-    """Parse one message; ``lang`` is the user's remembered language, which wins if given."""
-    return get_nlu().parse(text, lang)
-
-
-__all__ = ["get_nlu", "parse"]
+__all__ = ["Nlu"]

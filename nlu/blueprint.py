@@ -2,14 +2,14 @@
 
 Bad input is the caller's mistake and gets a 400 with a JSON ``error``, never a 500: a body that
 is not a JSON object, a missing, empty or non-string ``text``, a text over 1000 characters, a
-``lang`` that is not a known language code.
+``lang`` that is not a known language code.  The NLU itself is the application's
+(``app.extensions["nlu"]``, an :class:`nlu.Nlu` the composition root builds).
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
 
-from nlu import get_nlu
 from nlu.languages import normalise_code
 
 MAX_TEXT = 1000
@@ -35,5 +35,4 @@ def parse_endpoint():
     lang = body.get("lang")
     if lang is not None and (not isinstance(lang, str) or normalise_code(lang) is None):
         return _bad("'lang' must be a known language code such as fr, en, fon or yo")
-    service = current_app.config.get("NLU_SERVICE") or get_nlu()
-    return jsonify(service.parse(text, lang))
+    return jsonify(current_app.extensions["nlu"].parse(text, lang))

@@ -3,8 +3,8 @@
 import pytest
 from flask import Flask
 
+from nlu import Nlu
 from nlu.blueprint import bp
-from nlu.service import NluService
 from nlu.testing import shared_model
 
 
@@ -12,7 +12,7 @@ from nlu.testing import shared_model
 def client():
     app = Flask(__name__)
     app.register_blueprint(bp)
-    app.config["NLU_SERVICE"] = NluService(loader=shared_model)
+    app.extensions["nlu"] = Nlu(loader=shared_model)
     return app.test_client()
 
 

@@ -5,8 +5,6 @@ import time
 
 import pytest
 
-import nlu
-import nlu.service
 from nlu.rasa_client import RasaError, to_contract
 from nlu.service import NluService
 from nlu.testing import fake_rasa, shared_model
@@ -102,11 +100,12 @@ def test_nlu_fallback_becomes_out_of_scope():
         to_contract("zzz", {"intent": {"name": "greet"}})
 
 
-def test_get_nlu_reads_rasa_url(monkeypatch):
-    monkeypatch.setattr(nlu, "_service", None)
-    monkeypatch.setattr(nlu.service, "load_or_train", shared_model)
-    monkeypatch.setenv("RASA_URL", f"http://127.0.0.1:{closed_port()}")
-    svc = nlu.get_nlu()
-    assert svc.rasa is not None and nlu.get_nlu() is svc
-    assert nlu.parse("merci beaucoup")["intent"]["name"] == "thanks"
+def test_the_application_nlu_reads_rasa_url(make_app):
+    """RASA_URL reaches the NLU through Settings (validated once), not a module global."""
+    app = make_app(RASA_URL=f"http://127.0.0.1:{closed_port()}")
+    understanding = app.extensions["nlu"]
+    assert understanding is app.extensions["guichet"].nlu
+    svc = understanding.service
+    assert svc.rasa is not None and understanding.service is svc
+    assert understanding.parse("merci beaucoup")["intent"]["name"] == "thanks"
     assert svc.fallbacks == 1
