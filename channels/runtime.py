@@ -21,9 +21,11 @@ from channels.sms.conversation import SmsConversation
 from channels.sms.inbox import Inbox
 from channels.sms.messages import MessageLog, engine_for
 from channels.sms.outbound import AfricasTalkingTransport, OutboxTransport, SmsSender
+from channels.sms.outbound import Transport as SmsTransport
 from channels.tasks import QueuedEffects
 from channels.whatsapp.outbound import GraphTransport, WhatsAppSender
 from channels.whatsapp.outbound import OutboxTransport as WhatsAppOutbox
+from channels.whatsapp.outbound import Transport as WhatsAppTransport
 from dialogs.manager import DialogManager
 from dialogs.store import MemoryStore, RedisStore, Store
 from integrations.portal import PortalClient
@@ -85,6 +87,7 @@ def build(settings: Settings, *, retry_delays: Sequence[float] = DEFAULT_DELAYS)
     messages = MessageLog(engine_for(settings.database_url))
     closers.append(messages.engine.dispose)
     inbox = Inbox(messages.engine)
+    transport: SmsTransport
     if settings.sms_configured:
         transport = AfricasTalkingTransport(
             settings.at_username or "", settings.at_api_key or "",
@@ -92,6 +95,7 @@ def build(settings: Settings, *, retry_delays: Sequence[float] = DEFAULT_DELAYS)
     else:
         transport = OutboxTransport()
     sms = SmsSender(messages, transport, optouts=inbox)
+    wa_transport: WhatsAppTransport
     if settings.whatsapp_token and settings.whatsapp_phone_number_id:
         wa_transport = GraphTransport(settings.whatsapp_api_url, settings.whatsapp_token,
                                       settings.whatsapp_phone_number_id)

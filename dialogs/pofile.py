@@ -85,7 +85,7 @@ def problem(message: Message) -> str | None:
         return None
     if "python-brace-format" not in message.flags and "{" not in message.id:
         return None
-    wanted, got = placeholders(message.id), placeholders(message.string)
+    wanted, got = placeholders(message.id), placeholders(str(message.string))
     if wanted != got:
         return f"{message.id!r}: placeholders {sorted(got)} instead of {sorted(wanted)}"
     return None

@@ -58,12 +58,13 @@ def fingerprint(data_dir: Path = DATA_DIR) -> str:
 def mask_entities(text: str, entities: list[Entity]) -> str:
     """Replace entity mentions by placeholders so the intent model generalises across values."""
     out, pos = [], 0
-    for ent in sorted((e for e in entities if e.start is not None and e.entity in _MASKS),
-                      key=lambda e: e.start):
-        if ent.start < pos:
+    spans = sorted((e.start, e.end, e.entity) for e in entities
+                   if e.start is not None and e.end is not None and e.entity in _MASKS)
+    for start, end, kind in spans:
+        if start < pos:
             continue
-        out += [text[pos:ent.start], _MASKS[ent.entity]]
-        pos = ent.end
+        out += [text[pos:start], _MASKS[kind]]
+        pos = end
     out.append(text[pos:])
     return "".join(out)
 

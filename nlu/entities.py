@@ -139,6 +139,11 @@ def find_aspects(aligned: AlignedText) -> list[Entity]:
     return sorted(found.values(), key=lambda e: e.start or 0)
 
 
+def _spans(entities: list[Entity]) -> list[tuple[int, int]]:
+    """The text spans of entities read from the message (inferred ones have none)."""
+    return [(e.start, e.end) for e in entities if e.start is not None and e.end is not None]
+
+
 class EntityExtractor:
     """All rule-based entities of one message."""
 
@@ -150,9 +155,9 @@ class EntityExtractor:
     def extract(self, text: str) -> list[Entity]:
         aligned = align_ascii(text)
         refs = find_references(aligned)
-        taken = [(e.start, e.end) for e in refs]
+        taken = _spans(refs)
         npis = find_npis(aligned, taken)
-        taken += [(e.start, e.end) for e in npis]
+        taken += _spans(npis)
         procs = [
             Entity("procedure", m.value, m.start, m.end, m.confidence)
             for m in self.procedures.find(aligned, taken)
@@ -160,11 +165,12 @@ class EntityExtractor:
         if npis:  # "mon NPI 1234567890" gives an NPI, it does not ask about the NPI card
             procs = [p for p in procs if p.value != "carte-npi" or "carte" in
                      aligned.original[p.start:p.end].casefold()]
-        taken += [(e.start, e.end) for e in procs]
+        taken += _spans(procs)
         langs = [
             Entity("language", m.value, m.start, m.end, m.confidence)
             for m in self.languages.find(aligned, taken)
         ]
         aspects = [a for a in find_aspects(aligned)
-                   if not any(a.start < b and x < a.end for x, b in taken)]
+                   if a.start is None or a.end is None
+                   or not any(a.start < b and x < a.end for x, b in taken)]
         return sorted(procs + aspects + refs + npis + langs, key=lambda e: e.start or 0)

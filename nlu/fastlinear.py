@@ -49,6 +49,7 @@ class _Analyser:
         return grams
 
     def _words(self, text: str) -> list[str]:
+        assert self.token_pattern is not None, "word analyzer without a token pattern"
         tokens = self.token_pattern.findall(text)
         grams = list(tokens) if self.min_n == 1 else []
         for n in range(max(2, self.min_n), self.max_n + 1):

@@ -52,11 +52,17 @@ class IntentClassifier:
         self._fast = compile_pipeline(self.model)
         return self
 
+    def _compiled(self) -> CompiledLinear:
+        if self._fast is None:
+            raise RuntimeError("the model is not fitted: call fit() or load a trained model")
+        return self._fast
+
     def rank(self, text: str) -> list[tuple[str, float]]:
         """Intents with probabilities, best first, after the fallback rule."""
-        probs = self._fast.predict_proba(text)
+        fast = self._compiled()
+        probs = fast.predict_proba(text)
         order = np.argsort(-probs)
-        ranking = [(self._fast.classes[i], float(probs[i])) for i in order]
+        ranking = [(fast.classes[i], float(probs[i])) for i in order]
         name, top = ranking[0]
         if top < self.threshold and name != OUT_OF_SCOPE:
             # Not sure enough of anything: out of scope, with the model's doubt as confidence.

@@ -55,11 +55,17 @@ class LanguageIdentifier:
         self._fast = compile_pipeline(self.model)
         return self
 
+    def _compiled(self) -> CompiledLinear:
+        if self._fast is None:
+            raise RuntimeError("the model is not fitted: call fit() or load a trained model")
+        return self._fast
+
     def identify(self, text: str) -> tuple[str, float]:
         """``(code, confidence)``; a text without letters gets the default language at 0."""
         if not _WORD.search(text):
             return DEFAULT, 0.0
-        probs = self._fast.predict_proba(fold(text))
+        fast = self._compiled()
+        probs = fast.predict_proba(fold(text))
         best = int(np.argmax(probs))
-        code = self._fast.classes[best]
+        code = fast.classes[best]
         return code, round(float(probs[best]) * _length_factor(text), 3)

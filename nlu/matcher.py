@@ -14,6 +14,7 @@ are resolved longest-first, so "acte de naissance" wins over "naissance".
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
@@ -142,7 +143,7 @@ class PhraseMatcher:
             return None  # a typo rarely hits the first letter; this avoids "connaissance"
         return self._entries[self._skeletons[found[0]]], float(found[1])
 
-    def find(self, aligned: AlignedText, exclude: list[tuple[int, int]] = ()) -> list[Match]:
+    def find(self, aligned: AlignedText, exclude: Sequence[tuple[int, int]] = ()) -> list[Match]:
         """Non-overlapping matches in the message, longest first; ``exclude`` lists original
         spans (a reference, an NPI) that must not be read as a phrase."""
         tokens = []

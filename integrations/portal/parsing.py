@@ -8,14 +8,16 @@ missing or wrongly typed required key raises ``ValueError`` (reported as a bad r
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from .models import (
     Category,
     FieldOption,
+    FieldType,
     FormField,
     FormSchema,
     LocalText,
+    OnlineMode,
     Payment,
     Procedure,
     RequestStatus,
@@ -71,7 +73,7 @@ def procedure(data: Mapping[str, Any]) -> Procedure:
         validity=_text(data.get("validity")),
         documents={str(k): [str(d) for d in v] for k, v in documents.items() if v},
         where=_text(data.get("where")),
-        online=online,
+        online=cast(OnlineMode, online),  # checked against _ONLINE above
         online_url=data.get("online_url"),
         eservice=bool(data.get("eservice", False)),
     )
@@ -88,7 +90,7 @@ def form_field(data: Mapping[str, Any]) -> FormField:
     return FormField(
         name=str(_required(data, "name")),
         label=_text(data.get("label")),
-        type=kind,
+        type=cast(FieldType, kind),  # checked against _TYPES above
         required=bool(data.get("required", True)),
         pattern=data.get("pattern"),
         hint=_text(data.get("hint")),

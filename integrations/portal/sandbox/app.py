@@ -188,7 +188,7 @@ def submit(slug: str) -> Response:
     try:
         created = state.store.create(
             procedure=slug,
-            phone=phone,
+            phone=str(phone),  # is_e164 checked it above
             lang=lang,
             answers=answers,
             now=now,
