@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from channels.sms.messages import create_tables, metadata
+from channels.sms.messages import create_tables, insert_once, metadata
 
 inbound = sa.Table(
     "inbound_sms",
@@ -59,15 +59,12 @@ class Inbox:
         with self.engine.begin() as db:
             row = db.execute(sa.select(inbound).where(inbound.c.provider_id == provider_id)).first()
             created = row is None
-            if created:
-                try:
-                    with db.begin_nested():
-                        db.execute(inbound.insert().values(
-                            provider_id=provider_id, sender=sender, recipient=recipient,
-                            text=text, link_id=link_id, status="received",
-                            received_at=dt.datetime.now(dt.UTC)))
-                except sa.exc.IntegrityError:
-                    created = False  # a concurrent delivery of the same id won
+            if created:  # a concurrent delivery of the same id may win: then it inserts nothing
+                inserted = db.execute(insert_once(db, inbound, ["provider_id"]).values(
+                    provider_id=provider_id, sender=sender, recipient=recipient, text=text,
+                    link_id=link_id, status="received",
+                    received_at=dt.datetime.now(dt.UTC)).returning(inbound.c.id)).first()
+                created = inserted is not None
                 row = db.execute(sa.select(inbound)
                                  .where(inbound.c.provider_id == provider_id)).first()
         return self._message(row), created
@@ -96,13 +93,9 @@ class Inbox:
     def opt_out(self, phone: str) -> bool:
         """Record ``STOP``; False when the number had already opted out."""
         with self.engine.begin() as db:
-            try:
-                with db.begin_nested():
-                    db.execute(optouts.insert().values(phone=phone,
-                                                       since=dt.datetime.now(dt.UTC)))
-            except sa.exc.IntegrityError:
-                return False
-        return True
+            return db.execute(insert_once(db, optouts, ["phone"]).values(
+                phone=phone, since=dt.datetime.now(dt.UTC)).returning(optouts.c.phone)
+            ).first() is not None
 
     def opt_in(self, phone: str) -> bool:
         """Record ``START``; False when the number had not opted out."""

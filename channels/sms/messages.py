@@ -7,7 +7,6 @@ the local outbox the simulator and tests read when no provider is configured.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import time
 from dataclasses import dataclass
@@ -53,6 +52,22 @@ class Message:
     provider_id: str | None
     attempts: int
     error: str | None
+
+
+def insert_once(db: sa.Connection, table: sa.Table, unique: list[str]):
+    """``INSERT ... ON CONFLICT (unique) DO NOTHING`` in the connection's dialect.
+
+    Both dialects Guichet runs on (SQLite, PostgreSQL) have it; it leaves the transaction
+    usable when a concurrent writer inserted the same row first.
+    """
+    name = db.dialect.name
+    if name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:
+        raise NotImplementedError(f"no insert-once for {name}")
+    return insert(table).on_conflict_do_nothing(index_elements=unique)
 
 
 def _message(row: sa.Row) -> Message:
@@ -107,16 +122,19 @@ class MessageLog:
         return dt.datetime.now(dt.UTC)
 
     def claim(self, *, key: str, channel: str, recipient: str, body: str, lang: str) -> Message:
-        """Return the message for ``key``, creating it as ``pending`` the first time."""
+        """Return the message for ``key``, creating it as ``pending`` the first time.
+
+        Two workers may claim the same key at once (a retried job beside a resumed one): the
+        insert does nothing when the key exists, so the loser reads the winner's row.  Catching
+        the unique violation instead would abort the whole transaction on PostgreSQL.
+        """
         with self.engine.begin() as db:
             row = db.execute(sa.select(outbound).where(outbound.c.key == key)).first()
             if row is None:
                 now = self._now()
-                # another worker may claim it first: then read theirs below
-                with contextlib.suppress(sa.exc.IntegrityError):
-                    db.execute(outbound.insert().values(
-                        key=key, channel=channel, recipient=recipient, body=body, lang=lang,
-                        status="pending", attempts=0, created_at=now, updated_at=now))
+                db.execute(insert_once(db, outbound, ["key"]).values(
+                    key=key, channel=channel, recipient=recipient, body=body, lang=lang,
+                    status="pending", attempts=0, created_at=now, updated_at=now))
                 row = db.execute(sa.select(outbound).where(outbound.c.key == key)).first()
         return _message(row)
 
