@@ -7,8 +7,11 @@ the local outbox the simulator and tests read when no provider is configured.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,14 +89,43 @@ def _sqlite_pragmas(connection, _record) -> None:
     cursor.close()
 
 
+def _sqlite_file(url: sa.URL) -> str | None:
+    """The database file of a SQLite URL, None for other databases and in-memory ones."""
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return url.database
+
+
+@contextlib.contextmanager
+def startup_lock(url: sa.URL) -> Iterator[None]:
+    """Make processes opening one SQLite file take turns for WAL and schema creation.
+
+    Gunicorn starts its workers together; a journal-mode switch or a ``CREATE TABLE`` racing
+    another process's can fail at once with ``database is locked``, and a worker that fails to
+    start halts the master.  An exclusive ``flock`` on ``<database>.lock`` serialises them.
+    """
+    path = _sqlite_file(url)
+    if path is None:
+        yield
+        return
+    with open(f"{path}.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def engine_for(url: str) -> sa.Engine:
     """An engine for ``url``; a SQLite file's folder is created, and writers wait for locks."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
+        if _sqlite_file(parsed):
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = sa.create_engine(url, connect_args={"timeout": 15})
         sa.event.listen(engine, "connect", _sqlite_pragmas)
+        with startup_lock(parsed), engine.connect():
+            pass  # the first connection switches a fresh file to WAL, one process at a time
         return engine
     return sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
 
@@ -102,7 +134,8 @@ def create_tables(engine: sa.Engine, attempts: int = 3) -> None:
     """Create missing tables; tolerate another worker creating them at the same moment."""
     for attempt in range(attempts):
         try:
-            metadata.create_all(engine)
+            with startup_lock(engine.url):
+                metadata.create_all(engine)
             return
         except (sa.exc.OperationalError, sa.exc.ProgrammingError, sa.exc.IntegrityError):
             if attempt == attempts - 1:
