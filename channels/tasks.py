@@ -6,6 +6,9 @@ workflow in ``dialogs.workflows`` or the SMS sender.
 
 from __future__ import annotations
 
+import redis
+import sqlalchemy as sa
+
 from channels.queue import final_attempt
 from dialogs import workflows
 from dialogs.store import StoreUnavailable
@@ -31,15 +34,24 @@ def send_sms(*, user: str, text: str, lang: str, key: str, force: bool = False) 
 
 
 def handle_sms(*, message_id: int) -> str:
-    """Answer one recorded incoming SMS (retried when the session store is down)."""
+    """Answer one recorded incoming SMS, once (retried when Redis or the database is down).
+
+    The message is claimed first: a sweep may have queued it again meanwhile.  A failure that
+    will pass gives it back (``received``) for the retry or the next sweep; any other failure
+    leaves it ``failed`` for an operator rather than retrying a bug forever.
+    """
     rt = _runtime()
     message = rt.inbox.get(message_id)
-    if message is None or message.status != "received":
+    if message is None or message.status != "received" or not rt.inbox.claim(message_id):
         return "done"
     try:
         outcome = rt.sms_conversation.handle(message)
-    except StoreUnavailable as exc:
+    except (StoreUnavailable, redis.RedisError, sa.exc.SQLAlchemyError) as exc:
+        rt.inbox.release(message_id)
         raise workflows.RetryLater(str(exc)) from exc
+    except Exception:
+        rt.inbox.mark(message_id, "failed")
+        raise
     rt.inbox.mark(message_id, outcome)
     return outcome
 

@@ -78,9 +78,47 @@ class Inbox:
         with self.engine.begin() as db:
             db.execute(inbound.update().where(inbound.c.id == message_id).values(status=status))
 
-    def unfinished(self, limit: int = 100) -> list[IncomingSms]:
-        """Messages recorded but never answered (the process died): to be handled again."""
+    def claim(self, message_id: int) -> bool:
+        """Take a ``received`` message for answering; False when another worker has it.
+
+        The answer may be queued twice (the webhook's job and a sweep, or RQ's retry beside a
+        sweep): only the worker that moves it to ``handling`` answers it.
+        """
+        with self.engine.begin() as db:
+            done = db.execute(inbound.update().where(inbound.c.id == message_id)
+                              .where(inbound.c.status == "received").values(status="handling"))
+        return done.rowcount == 1
+
+    def release(self, message_id: int) -> None:
+        """Give a claimed message back (its answer failed for a reason that will pass)."""
+        with self.engine.begin() as db:
+            db.execute(inbound.update().where(inbound.c.id == message_id)
+                       .where(inbound.c.status == "handling").values(status="received"))
+
+    def unanswered(self, *, older_than: float, newer_than: float,
+                   limit: int = 100) -> list[IncomingSms]:
+        """``received`` messages that have waited ``older_than`` seconds, not ``newer_than``.
+
+        What a sweep picks up: the queue lost or never got their job (Redis was down).
+        """
+        now = dt.datetime.now(dt.UTC)
         with self.engine.connect() as db:
+            rows = db.execute(
+                sa.select(inbound).where(inbound.c.status == "received")
+                .where(inbound.c.received_at <= now - dt.timedelta(seconds=older_than))
+                .where(inbound.c.received_at >= now - dt.timedelta(seconds=newer_than))
+                .order_by(inbound.c.id).limit(limit)).all()
+        return [self._message(r) for r in rows]
+
+    def unfinished(self, limit: int = 100) -> list[IncomingSms]:
+        """Messages recorded but never answered, or whose worker died while answering them.
+
+        For the operator's ``resume``: a ``handling`` message may have been answered just
+        before its worker died (the reply's key still makes it go out once).
+        """
+        with self.engine.begin() as db:
+            db.execute(inbound.update().where(inbound.c.status == "handling")
+                       .values(status="received"))
             rows = db.execute(sa.select(inbound).where(inbound.c.status == "received")
                               .order_by(inbound.c.id).limit(limit)).all()
         return [self._message(r) for r in rows]
