@@ -91,6 +91,12 @@ def send_status(*, user: str, lang: str, reference: str, key: str) -> bool:
                                  reference=reference, key=key, final=final_attempt())
 
 
+def send_requests(*, user: str, lang: str, key: str) -> bool:
+    rt = _runtime()
+    return workflows.send_requests(rt.portal, _Notifier(rt), user=user, lang=lang, key=key,
+                                   final=final_attempt())
+
+
 class QueuedEffects:
     """The dialog manager's :class:`dialogs.effects.Effects`, backed by the task queue."""
 
@@ -112,3 +118,6 @@ class QueuedEffects:
 
     def status_later(self, *, user: str, lang: str, reference: str, key: str) -> None:
         self.queue.enqueue(send_status, user=user, lang=lang, reference=reference, key=key)
+
+    def requests_later(self, *, user: str, lang: str, key: str) -> None:
+        self.queue.enqueue(send_requests, user=user, lang=lang, key=key)
