@@ -132,6 +132,19 @@ class DialogManager:
         self.store.put_many({key: (profile, PROFILE_TTL)})
         return True
 
+    def set_language(self, conv: Conversation, lang: str) -> bool:
+        """Switch a live conversation, and the citizen's profile, to ``lang`` at once.
+
+        The session's language wins over the profile's, so changing only the profile (the SMS
+        ``LANGUE`` keyword mid-dialog) would go unseen until the session expired.
+        """
+        if lang not in self.languages:
+            return False
+        conv.state["lang"] = lang
+        conv.profile["lang"] = lang
+        conv.profile_dirty = True
+        return True
+
     # -- dispatch ----------------------------------------------------------------------------
 
     def lang(self, conv: Conversation) -> str:
@@ -259,11 +272,8 @@ class DialogManager:
 
     def _on_language(self, conv: Conversation, inbound: Inbound) -> Reply:
         code = (inbound.choice or "").removeprefix("lang:")
-        if code not in self.languages:
+        if not self.set_language(conv, code):
             return self._invalid(conv)
-        conv.state["lang"] = code
-        conv.profile["lang"] = code
-        conv.profile_dirty = True
         if self._draft(conv):
             return self._goto(conv, "resume", reset=True)
         return self._goto(conv, "home", reset=True)

@@ -7,12 +7,13 @@ answer is kept for ``PLUS``.  Every reply goes out through the queued, idempoten
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 
 from channels.sms import keywords
 from channels.sms.inbox import Inbox, IncomingSms
-from channels.sms.render import split, text_of
+from channels.sms.render import SKIP, is_skip, split, text_of
 from dialogs.i18n import LANGUAGE_NAMES, N_, gettext_for
 from dialogs.manager import DialogManager
 from dialogs.model import Inbound, Reply
@@ -88,7 +89,10 @@ class SmsConversation:
             if conv.is_new and text.isdigit():  # a reply to a question that has expired
                 return Reply(parts=(_("Ce choix a expiré. Posez votre question ou envoyez "
                                       "AIDE."),), lang=lang, end=True)
-            reply = self.manager.step(conv, Inbound("sms", user, session, text=text))
+            inbound = Inbound("sms", user, session, text=text)
+            if self._may_skip(conv, text) and is_skip(text, self.manager.show(conv)):
+                inbound = Inbound("sms", user, session, choice="skip")
+            reply = self.manager.step(conv, inbound)
             self.manager.save(conv, end=reply.end)
             return reply
         if command.name == "help":
@@ -97,11 +101,8 @@ class SmsConversation:
                 "Mots-clés : SUIVI <référence>, AGENT, LANGUE <{codes}>, PLUS, STOP."
             ).format(codes="/".join(self.manager.languages)),), lang=lang, end=True)
         if command.name == "language":
-            if command.argument and self.manager.remember_language(user, command.argument):
-                lang = command.argument
-                name = LANGUAGE_NAMES.get(lang, lang)
-                return Reply(parts=(gettext_for(lang)("Langue choisie : {name}.").format(
-                    name=name),), lang=lang, end=True)
+            if command.argument in self.manager.languages:
+                return self._switch_language(user, session, command.argument)
             codes = ", ".join(self.manager.languages)
             return Reply(parts=(_("Langues disponibles : {codes}. Ex : LANGUE en").format(
                 codes=codes),), lang=lang, end=True)
@@ -112,6 +113,28 @@ class SmsConversation:
             reply = self.manager.step(conv, Inbound("sms", user, session, text=command.argument))
         self.manager.save(conv, end=reply.end)
         return reply
+
+    def _may_skip(self, conv, text: str) -> bool:
+        """Cheap test first: only a form question may be skipped, only by "99" or a word."""
+        return (conv.state.get("at") == "form"
+                and (text.strip() == SKIP or not any(ch.isdigit() for ch in text)))
+
+    def _switch_language(self, user: str, session: str, lang: str) -> Reply:
+        """``LANGUE xx``: the live conversation and the profile switch now.
+
+        In the middle of a dialog the current question is shown again in the new language,
+        so the citizen can answer it; otherwise the choice is confirmed.
+        """
+        conv = self.manager.load("sms", session, user)
+        self.manager.set_language(conv, lang)
+        confirmed = gettext_for(lang)("Langue choisie : {name}.").format(
+            name=LANGUAGE_NAMES.get(lang, lang))
+        if conv.is_new or not conv.state.get("at"):
+            self.manager.save(conv, end=True)  # the profile only: no session to keep
+            return Reply(parts=(confirmed,), lang=lang, end=True)
+        current = self.manager.show(conv)
+        self.manager.save(conv, end=current.end)
+        return dataclasses.replace(current, parts=(confirmed, *current.parts))
 
     def _reply(self, user: str, reply: Reply, key: str) -> None:
         if not (reply.parts or reply.choices or reply.error):
