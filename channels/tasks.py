@@ -9,7 +9,11 @@ from __future__ import annotations
 import redis
 import sqlalchemy as sa
 
+from channels.gsm7 import to_gsm7
 from channels.queue import final_attempt
+from channels.sms import more
+from channels.sms.messages import FINAL_SENT
+from channels.sms.render import split
 from dialogs import workflows
 from dialogs.store import StoreUnavailable
 
@@ -28,9 +32,26 @@ def push_web(*, session_id: str, text: str, lang: str) -> bool:
     return push(session_id, text, sender="bot", lang=lang, rt=_runtime()) is not None
 
 
+def _send_fitted(rt, user: str, text: str, *, lang: str, key: str, force: bool = False) -> str:
+    """Send ``text`` within ``SMS_MAX_SEGMENTS``: the first part now, the rest behind ``PLUS``.
+
+    Receipts and statuses start with the reference, and the cut falls between lines, so the
+    first part always carries it.  A retry sends nothing twice (the key) and keeps the rest
+    again if the store was down the first time.
+    """
+    chunks = split(to_gsm7(text, lang), lang, rt.settings.sms_max_segments)
+    status = rt.sms.send(user, chunks[0], lang=lang, key=key, final=final_attempt(),
+                         force=force)
+    if len(chunks) > 1 and status in FINAL_SENT:
+        try:
+            more.keep(rt.store, user, chunks[1:], lang)
+        except StoreUnavailable as exc:
+            raise workflows.RetryLater(str(exc)) from exc
+    return status
+
+
 def send_sms(*, user: str, text: str, lang: str, key: str, force: bool = False) -> str:
-    return _runtime().sms.send(user, text, lang=lang, key=key, final=final_attempt(),
-                               force=force)
+    return _send_fitted(_runtime(), user, text, lang=lang, key=key, force=force)
 
 
 def handle_sms(*, message_id: int) -> str:
@@ -73,7 +94,7 @@ class _Notifier:
     def send(self, user: str, text: str, *, lang: str, key: str) -> str:
         if user.startswith("web:"):
             return "pushed" if push_web(session_id=user[4:], text=text, lang=lang) else "lost"
-        return self.rt.sms.send(user, text, lang=lang, key=key, final=final_attempt())
+        return _send_fitted(self.rt, user, text, lang=lang, key=key)
 
 
 def submit_request(*, user: str, lang: str, slug: str, answers: dict[str, str],

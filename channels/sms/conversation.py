@@ -11,7 +11,7 @@ import dataclasses
 import logging
 from collections.abc import Callable
 
-from channels.sms import keywords
+from channels.sms import keywords, more
 from channels.sms.inbox import Inbox, IncomingSms
 from channels.sms.render import SKIP, is_skip, split, text_of
 from dialogs.i18n import LANGUAGE_NAMES, N_, gettext_for
@@ -20,7 +20,6 @@ from dialogs.model import Inbound, Reply
 from dialogs.store import Store
 
 log = logging.getLogger(__name__)
-MORE_TTL = 24 * 3600
 RATE_WINDOW = 60
 
 Send = Callable[..., None]
@@ -141,19 +140,15 @@ class SmsConversation:
             return  # a person has the conversation: the bot stays quiet
         chunks = split(text_of(reply), reply.lang, self.max_segments)
         self.send(user, chunks[0], lang=reply.lang, key=key)
-        rest = chunks[1:]
-        self.store.put_many({f"sms:more:{user}": ({"chunks": rest, "lang": reply.lang}
-                                                  if rest else None, MORE_TTL)})
+        more.keep(self.store, user, chunks[1:], reply.lang)
 
     def _more(self, user: str, key: str) -> str:
-        (pending,) = self.store.get_many([f"sms:more:{user}"])
-        if not pending or not pending.get("chunks"):
+        chunks, lang = more.pending(self.store, user)
+        if not chunks:
             lang = self.lang(user)
             self.send(user, gettext_for(lang)("Rien de plus pour le moment."), lang=lang,
                       key=key)
             return "nothing_more"
-        chunks = pending["chunks"]
-        self.send(user, chunks[0], lang=pending["lang"], key=key)
-        self.store.put_many({f"sms:more:{user}": (
-            {"chunks": chunks[1:], "lang": pending["lang"]} if chunks[1:] else None, MORE_TTL)})
+        self.send(user, chunks[0], lang=lang or self.lang(user), key=key)
+        more.keep(self.store, user, chunks[1:], lang or self.lang(user))
         return "more"
