@@ -242,6 +242,8 @@ class Settings:
     chat_session_ttl: int = 86400
     sms_max_segments: int = 3
     sms_rate_limit: int = 10
+    sms_resume_after: int = 60
+    """Seconds after which an incoming SMS still unanswered is queued again (the sweep)."""
     resume_window: int = 600
     default_region: str = "BJ"
     portal_timeout: float = 0.8
@@ -351,6 +353,7 @@ class Settings:
             chat_session_ttl=_int(env, "CHAT_SESSION_TTL", 86400, 60, 7 * 86400),
             sms_max_segments=_int(env, "SMS_MAX_SEGMENTS", 3, 1, 10),
             sms_rate_limit=_int(env, "SMS_RATE_LIMIT", 10, 1, 1000),
+            sms_resume_after=_int(env, "SMS_RESUME_AFTER", 60, 1, 3600),
             resume_window=_int(env, "RESUME_WINDOW", 600, 0, 86400),
             default_region=region,
             portal_timeout=_float(env, "PORTAL_TIMEOUT", 0.8, 0.05, 30.0),

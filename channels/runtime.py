@@ -22,6 +22,7 @@ from channels.sms.inbox import Inbox
 from channels.sms.messages import MessageLog, engine_for
 from channels.sms.outbound import AfricasTalkingTransport, OutboxTransport, SmsSender
 from channels.sms.outbound import Transport as SmsTransport
+from channels.sms.sweep import Sweeper
 from channels.tasks import QueuedEffects
 from channels.whatsapp.outbound import GraphTransport, WhatsAppSender
 from channels.whatsapp.outbound import OutboxTransport as WhatsAppOutbox
@@ -122,6 +123,8 @@ def build(settings: Settings, *, retry_delays: Sequence[float] = DEFAULT_DELAYS)
     conversation = SmsConversation(
         manager, inbox, store, effects.send_text, max_segments=settings.sms_max_segments,
         rate_limit=settings.sms_rate_limit, track_code=settings.ussd_service_code)
+    if isinstance(queue, ThreadQueue):  # embedded: no worker process sweeps the SMS inbox
+        closers.append(Sweeper(inbox, queue, store, after=settings.sms_resume_after).start().stop)
     return Runtime(settings, store, portal, messages, sms, queue, manager, inbox, conversation,
                    closers, whatsapp=whatsapp, desk=desk, nlu=understanding)
 

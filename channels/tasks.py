@@ -6,7 +6,14 @@ workflow in ``dialogs.workflows`` or the SMS sender.
 
 from __future__ import annotations
 
+import redis
+import sqlalchemy as sa
+
+from channels.gsm7 import to_gsm7
 from channels.queue import final_attempt
+from channels.sms import more
+from channels.sms.messages import FINAL_SENT
+from channels.sms.render import split
 from dialogs import workflows
 from dialogs.store import StoreUnavailable
 
@@ -25,21 +32,47 @@ def push_web(*, session_id: str, text: str, lang: str) -> bool:
     return push(session_id, text, sender="bot", lang=lang, rt=_runtime()) is not None
 
 
+def _send_fitted(rt, user: str, text: str, *, lang: str, key: str, force: bool = False) -> str:
+    """Send ``text`` within ``SMS_MAX_SEGMENTS``: the first part now, the rest behind ``PLUS``.
+
+    Receipts and statuses start with the reference, and the cut falls between lines, so the
+    first part always carries it.  A retry sends nothing twice (the key) and keeps the rest
+    again if the store was down the first time.
+    """
+    chunks = split(to_gsm7(text, lang), lang, rt.settings.sms_max_segments)
+    status = rt.sms.send(user, chunks[0], lang=lang, key=key, final=final_attempt(),
+                         force=force)
+    if len(chunks) > 1 and status in FINAL_SENT:
+        try:
+            more.keep(rt.store, user, chunks[1:], lang)
+        except StoreUnavailable as exc:
+            raise workflows.RetryLater(str(exc)) from exc
+    return status
+
+
 def send_sms(*, user: str, text: str, lang: str, key: str, force: bool = False) -> str:
-    return _runtime().sms.send(user, text, lang=lang, key=key, final=final_attempt(),
-                               force=force)
+    return _send_fitted(_runtime(), user, text, lang=lang, key=key, force=force)
 
 
 def handle_sms(*, message_id: int) -> str:
-    """Answer one recorded incoming SMS (retried when the session store is down)."""
+    """Answer one recorded incoming SMS, once (retried when Redis or the database is down).
+
+    The message is claimed first: a sweep may have queued it again meanwhile.  A failure that
+    will pass gives it back (``received``) for the retry or the next sweep; any other failure
+    leaves it ``failed`` for an operator rather than retrying a bug forever.
+    """
     rt = _runtime()
     message = rt.inbox.get(message_id)
-    if message is None or message.status != "received":
+    if message is None or message.status != "received" or not rt.inbox.claim(message_id):
         return "done"
     try:
         outcome = rt.sms_conversation.handle(message)
-    except StoreUnavailable as exc:
+    except (StoreUnavailable, redis.RedisError, sa.exc.SQLAlchemyError) as exc:
+        rt.inbox.release(message_id)
         raise workflows.RetryLater(str(exc)) from exc
+    except Exception:
+        rt.inbox.mark(message_id, "failed")
+        raise
     rt.inbox.mark(message_id, outcome)
     return outcome
 
@@ -61,7 +94,7 @@ class _Notifier:
     def send(self, user: str, text: str, *, lang: str, key: str) -> str:
         if user.startswith("web:"):
             return "pushed" if push_web(session_id=user[4:], text=text, lang=lang) else "lost"
-        return self.rt.sms.send(user, text, lang=lang, key=key, final=final_attempt())
+        return _send_fitted(self.rt, user, text, lang=lang, key=key)
 
 
 def submit_request(*, user: str, lang: str, slug: str, answers: dict[str, str],
@@ -77,6 +110,12 @@ def send_status(*, user: str, lang: str, reference: str, key: str) -> bool:
     rt = _runtime()
     return workflows.send_status(rt.portal, _Notifier(rt), user=user, lang=lang,
                                  reference=reference, key=key, final=final_attempt())
+
+
+def send_requests(*, user: str, lang: str, key: str) -> bool:
+    rt = _runtime()
+    return workflows.send_requests(rt.portal, _Notifier(rt), user=user, lang=lang, key=key,
+                                   final=final_attempt())
 
 
 class QueuedEffects:
@@ -100,3 +139,6 @@ class QueuedEffects:
 
     def status_later(self, *, user: str, lang: str, reference: str, key: str) -> None:
         self.queue.enqueue(send_status, user=user, lang=lang, reference=reference, key=key)
+
+    def requests_later(self, *, user: str, lang: str, key: str) -> None:
+        self.queue.enqueue(send_requests, user=user, lang=lang, key=key)

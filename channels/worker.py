@@ -4,6 +4,9 @@ A plain ``rq worker`` forks a fresh process for every job, which then imports Gu
 builds its runtime (portal client, database engine) again: about a second a job, measured in
 bench/sms.py.  This worker builds the runtime once and runs jobs in its own process
 (RQ's SimpleWorker); run several of them for parallelism.  Jobs keep RQ's timeouts and retries.
+
+With ``--with-scheduler`` it also sweeps the SMS inbox: an SMS recorded while Redis was down
+(its answer never queued) is answered once Redis is back (:mod:`channels.sms.sweep`).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from rq import Queue
 from rq.worker import SimpleWorker
 
 from channels import logs, runtime
+from channels.sms.sweep import Sweeper
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,13 +29,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="Redis URL (default: REDIS_URL)")
     parser.add_argument("--burst", action="store_true", help="stop when the queue is empty")
     parser.add_argument("--with-scheduler", action="store_true",
-                        help="also move scheduled retries back to the queue when due")
+                        help="also move scheduled retries back to the queue when due, and "
+                             "answer incoming SMS left unanswered")
     parser.add_argument("queues", nargs="*", default=["guichet"])
     args = parser.parse_args(argv)
     if not args.url:
         parser.error("set REDIS_URL or --url")
     logs.configure()
-    runtime.current()  # build the runtime once, before the first job
+    rt = runtime.current()  # build the runtime once, before the first job
+    if args.with_scheduler:
+        Sweeper(rt.inbox, rt.queue, rt.store, after=rt.settings.sms_resume_after).start()
     connection = Redis.from_url(args.url)
     queues = [Queue(name, connection=connection) for name in args.queues]
     worker = SimpleWorker(queues, connection=connection)

@@ -20,3 +20,6 @@ class Effects(Protocol):
 
     def status_later(self, *, user: str, lang: str, reference: str, key: str) -> None:
         """Fetch a request's status when the portal answers again, and SMS it."""
+
+    def requests_later(self, *, user: str, lang: str, key: str) -> None:
+        """Fetch the citizen's requests when the portal answers again, and SMS the list."""

@@ -132,6 +132,19 @@ class DialogManager:
         self.store.put_many({key: (profile, PROFILE_TTL)})
         return True
 
+    def set_language(self, conv: Conversation, lang: str) -> bool:
+        """Switch a live conversation, and the citizen's profile, to ``lang`` at once.
+
+        The session's language wins over the profile's, so changing only the profile (the SMS
+        ``LANGUE`` keyword mid-dialog) would go unseen until the session expired.
+        """
+        if lang not in self.languages:
+            return False
+        conv.state["lang"] = lang
+        conv.profile["lang"] = lang
+        conv.profile_dirty = True
+        return True
+
     # -- dispatch ----------------------------------------------------------------------------
 
     def lang(self, conv: Conversation) -> str:
@@ -259,11 +272,8 @@ class DialogManager:
 
     def _on_language(self, conv: Conversation, inbound: Inbound) -> Reply:
         code = (inbound.choice or "").removeprefix("lang:")
-        if code not in self.languages:
+        if not self.set_language(conv, code):
             return self._invalid(conv)
-        conv.state["lang"] = code
-        conv.profile["lang"] = code
-        conv.profile_dirty = True
         if self._draft(conv):
             return self._goto(conv, "resume", reset=True)
         return self._goto(conv, "home", reset=True)
@@ -602,10 +612,17 @@ class DialogManager:
     def _show_my_requests(self, conv: Conversation) -> Reply:
         _ = self._t(conv)
         lang = self.lang(conv)
+        data = conv.state["data"]
         try:
+            if data.get("unavailable"):  # the screen shown stays the one answered
+                raise PortalUnavailable("shown unavailable")
             found = [(r.reference, r.procedure) for r in self.portal.requests_for(conv.user)]
         except PortalError:
             found = [(r["reference"], r["procedure"]) for r in conv.profile.get("requests", [])]
+            if not found:  # not "none": the portal could not say
+                data["unavailable"] = True
+                return self._reply(conv, [_("Vos demandes sont indisponibles pour le moment.")],
+                                   choices=(Choice("sms", _("Recevoir par SMS")),))
         if not found:
             return self._reply(conv, [_("Aucune demande pour ce numéro.")],
                                choices=(Choice("eservices", _("Faire une demande")),))
@@ -622,6 +639,12 @@ class DialogManager:
         choice = self._choice(conv, inbound)
         if choice == "eservices":
             return self._goto(conv, "eservices")
+        if choice == "sms":
+            _ = self._t(conv)
+            self.effects.requests_later(user=conv.user, lang=self.lang(conv),
+                                        key=f"requests:{conv.session}")
+            return self._reply(conv, [_("Nous vous enverrons la liste de vos demandes par SMS.")],
+                               end=True, expects="nothing")
         if choice.startswith("ref:"):
             return self._status(conv, choice[4:])
         return self._invalid(conv)

@@ -8,6 +8,7 @@ instead of failing with a 5xx.
 
 from __future__ import annotations
 
+import heapq
 import json
 import threading
 import time
@@ -40,13 +41,45 @@ class Store(Protocol):
     def ping(self) -> bool: ...
 
 
+SWEEP_PER_WRITE = 64
+"""Expired keys dropped at most per write: the sweep keeps pace with traffic, no pause."""
+
+
 class MemoryStore:
-    """An in-process store with expiry, for the embedded mode (one worker process)."""
+    """An in-process store with expiry, for the embedded mode (one worker process).
+
+    A key nobody reads again (an abandoned USSD session, a webhook id seen once) would stay
+    forever: every write also drops a few expired keys, taken in expiry order from a heap.
+    """
 
     def __init__(self, clock=time.monotonic) -> None:
         self._data: dict[str, tuple[str, float | None]] = {}
+        self._expiries: list[tuple[float, str]] = []
+        """``(expiry, key)`` for every expiry set; stale once the key is renewed or deleted."""
         self._lock = threading.Lock()
         self._clock = clock
+
+    def __len__(self) -> int:
+        """Keys held, expired ones not yet swept included."""
+        with self._lock:
+            return len(self._data)
+
+    def _set(self, key: str, raw: str, expiry: float | None) -> None:
+        previous = self._data.get(key)
+        self._data[key] = (raw, expiry)
+        if expiry is not None and (previous is None or previous[1] != expiry):
+            heapq.heappush(self._expiries, (expiry, key))
+
+    def _sweep(self, now: float) -> None:
+        """Drop up to :data:`SWEEP_PER_WRITE` expired keys (called with the lock held)."""
+        heap = self._expiries
+        for _ in range(SWEEP_PER_WRITE):
+            if not heap or heap[0][0] > now:
+                return
+            _expiry, key = heapq.heappop(heap)
+            item = self._data.get(key)
+            if item is not None and item[1] is not None and item[1] <= now:
+                del self._data[key]
 
     def get_many(self, keys: Iterable[str]) -> list[dict | None]:
         now = self._clock()
@@ -69,25 +102,28 @@ class MemoryStore:
                     self._data.pop(key, None)
                 else:
                     expiry = now + ttl if ttl else None
-                    self._data[key] = (json.dumps(value, ensure_ascii=False), expiry)
+                    self._set(key, json.dumps(value, ensure_ascii=False), expiry)
+            self._sweep(now)
 
     def first_time(self, key: str, ttl: int) -> bool:
         now = self._clock()
         with self._lock:
+            self._sweep(now)
             item = self._data.get(key)
             if item is not None and (item[1] is None or item[1] > now):
                 return False
-            self._data[key] = ("1", now + ttl)
+            self._set(key, "1", now + ttl)
             return True
 
     def incr(self, key: str, ttl: int) -> int:
         now = self._clock()
         with self._lock:
+            self._sweep(now)
             item = self._data.get(key)
             if item is None or (item[1] is not None and item[1] <= now):
                 item = ("0", now + ttl)
             count = int(item[0]) + 1
-            self._data[key] = (str(count), item[1])
+            self._set(key, str(count), item[1])
             return count
 
     def ping(self) -> bool:

@@ -17,7 +17,7 @@ from dialogs.i18n import gettext_for
 from dialogs.manager import record_request
 from dialogs.phones import to_e164
 from dialogs.store import Store
-from dialogs.texts import receipt_text, short_title, status_lines
+from dialogs.texts import receipt_text, short_title, status_label, status_lines
 from integrations.portal import PortalClient
 from integrations.portal.errors import PortalError, PortalNotFound, PortalRejected
 from integrations.portal.models import pick
@@ -139,4 +139,26 @@ def send_status(portal: PortalClient, notifier: Notifier, *, user: str, lang: st
         return False
     lines = status_lines(req, lang, _title(portal, req.procedure, lang))
     notifier.send(user, "\n".join(lines), lang=lang, key=f"{key}:status")
+    return True
+
+
+def send_requests(portal: PortalClient, notifier: Notifier, *, user: str, lang: str, key: str,
+                  final: bool) -> bool:
+    """SMS the list of a citizen's requests the hop could not get from the portal."""
+    _ = gettext_for(lang)
+    try:
+        found = portal.requests_for(user)
+    except PortalError as exc:
+        if not final:
+            raise RetryLater(str(exc)) from exc
+        notifier.send(user, _("Vos demandes sont indisponibles pour le moment. Réessayez plus "
+                              "tard ou appelez le 135."), lang=lang, key=f"{key}:gave-up")
+        return False
+    if not found:
+        notifier.send(user, _("Aucune demande pour ce numéro."), lang=lang, key=f"{key}:none")
+        return True
+    lines = [_("Vos demandes")]
+    lines += [f"{req.reference} {_title(portal, req.procedure, lang)} : "
+              f"{status_label(req.status, lang)}" for req in found[:5]]
+    notifier.send(user, "\n".join(lines), lang=lang, key=f"{key}:list")
     return True

@@ -47,6 +47,12 @@ def test_incoming_sms_are_recorded_once_and_opt_outs_kept(database):
                                         text="bonjour", link_id=None)
         assert created and not again and duplicate.id == message.id
         assert [m.id for m in inbox.unfinished()] == [message.id]
+        assert [m.id for m in inbox.unanswered(older_than=0, newer_than=3600)] == [message.id]
+        assert inbox.unanswered(older_than=3600, newer_than=7200) == []
+        assert inbox.claim(message.id) and not inbox.claim(message.id)  # answered once
+        assert inbox.unanswered(older_than=0, newer_than=3600) == []
+        inbox.release(message.id)
+        assert inbox.claim(message.id)
         inbox.mark(message.id, "answered")
         assert inbox.unfinished() == []
         assert inbox.opt_out(NUMBER) and not inbox.opt_out(NUMBER)

@@ -51,10 +51,17 @@ def inbound() -> Response:
     except sa.exc.SQLAlchemyError:
         # The database is down: keep the message in the queue itself rather than lose it.
         log.exception("sms inbox unavailable, queueing the raw message")
-        rt.queue.enqueue(handle_raw_sms, provider_id=provider_id, sender=sender, text=text)
+        try:
+            rt.queue.enqueue(handle_raw_sms, provider_id=provider_id, sender=sender, text=text)
+        except Exception:  # kept nowhere: an error, so that the provider may deliver it again
+            log.exception("sms lost: neither the inbox nor the queue is available")
+            return Response("unavailable", status=503, mimetype="text/plain")
         created, message = False, None
     if created and message is not None:
-        rt.queue.enqueue(handle_sms, message_id=message.id)
+        try:
+            rt.queue.enqueue(handle_sms, message_id=message.id)
+        except Exception:  # recorded: the sweep (channels.sms.sweep) answers it once Redis is back
+            log.exception("sms recorded but not queued", extra={"sender": mask(sender)})
     metrics.HOPS.labels("sms").inc()
     metrics.HOP_SECONDS.labels("sms").observe(time.perf_counter() - started)
     return _ok()

@@ -7,19 +7,19 @@ answer is kept for ``PLUS``.  Every reply goes out through the queued, idempoten
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 
-from channels.sms import keywords
+from channels.sms import keywords, more
 from channels.sms.inbox import Inbox, IncomingSms
-from channels.sms.render import split, text_of
+from channels.sms.render import SKIP, is_skip, split, text_of
 from dialogs.i18n import LANGUAGE_NAMES, N_, gettext_for
 from dialogs.manager import DialogManager
 from dialogs.model import Inbound, Reply
 from dialogs.store import Store
 
 log = logging.getLogger(__name__)
-MORE_TTL = 24 * 3600
 RATE_WINDOW = 60
 
 Send = Callable[..., None]
@@ -88,7 +88,10 @@ class SmsConversation:
             if conv.is_new and text.isdigit():  # a reply to a question that has expired
                 return Reply(parts=(_("Ce choix a expiré. Posez votre question ou envoyez "
                                       "AIDE."),), lang=lang, end=True)
-            reply = self.manager.step(conv, Inbound("sms", user, session, text=text))
+            inbound = Inbound("sms", user, session, text=text)
+            if self._may_skip(conv, text) and is_skip(text, self.manager.show(conv)):
+                inbound = Inbound("sms", user, session, choice="skip")
+            reply = self.manager.step(conv, inbound)
             self.manager.save(conv, end=reply.end)
             return reply
         if command.name == "help":
@@ -97,11 +100,8 @@ class SmsConversation:
                 "Mots-clés : SUIVI <référence>, AGENT, LANGUE <{codes}>, PLUS, STOP."
             ).format(codes="/".join(self.manager.languages)),), lang=lang, end=True)
         if command.name == "language":
-            if command.argument and self.manager.remember_language(user, command.argument):
-                lang = command.argument
-                name = LANGUAGE_NAMES.get(lang, lang)
-                return Reply(parts=(gettext_for(lang)("Langue choisie : {name}.").format(
-                    name=name),), lang=lang, end=True)
+            if command.argument in self.manager.languages:
+                return self._switch_language(user, session, command.argument)
             codes = ", ".join(self.manager.languages)
             return Reply(parts=(_("Langues disponibles : {codes}. Ex : LANGUE en").format(
                 codes=codes),), lang=lang, end=True)
@@ -113,24 +113,42 @@ class SmsConversation:
         self.manager.save(conv, end=reply.end)
         return reply
 
+    def _may_skip(self, conv, text: str) -> bool:
+        """Cheap test first: only a form question may be skipped, only by "99" or a word."""
+        return (conv.state.get("at") == "form"
+                and (text.strip() == SKIP or not any(ch.isdigit() for ch in text)))
+
+    def _switch_language(self, user: str, session: str, lang: str) -> Reply:
+        """``LANGUE xx``: the live conversation and the profile switch now.
+
+        In the middle of a dialog the current question is shown again in the new language,
+        so the citizen can answer it; otherwise the choice is confirmed.
+        """
+        conv = self.manager.load("sms", session, user)
+        self.manager.set_language(conv, lang)
+        confirmed = gettext_for(lang)("Langue choisie : {name}.").format(
+            name=LANGUAGE_NAMES.get(lang, lang))
+        if conv.is_new or not conv.state.get("at"):
+            self.manager.save(conv, end=True)  # the profile only: no session to keep
+            return Reply(parts=(confirmed,), lang=lang, end=True)
+        current = self.manager.show(conv)
+        self.manager.save(conv, end=current.end)
+        return dataclasses.replace(current, parts=(confirmed, *current.parts))
+
     def _reply(self, user: str, reply: Reply, key: str) -> None:
         if not (reply.parts or reply.choices or reply.error):
             return  # a person has the conversation: the bot stays quiet
         chunks = split(text_of(reply), reply.lang, self.max_segments)
         self.send(user, chunks[0], lang=reply.lang, key=key)
-        rest = chunks[1:]
-        self.store.put_many({f"sms:more:{user}": ({"chunks": rest, "lang": reply.lang}
-                                                  if rest else None, MORE_TTL)})
+        more.keep(self.store, user, chunks[1:], reply.lang)
 
     def _more(self, user: str, key: str) -> str:
-        (pending,) = self.store.get_many([f"sms:more:{user}"])
-        if not pending or not pending.get("chunks"):
+        chunks, lang = more.pending(self.store, user)
+        if not chunks:
             lang = self.lang(user)
             self.send(user, gettext_for(lang)("Rien de plus pour le moment."), lang=lang,
                       key=key)
             return "nothing_more"
-        chunks = pending["chunks"]
-        self.send(user, chunks[0], lang=pending["lang"], key=key)
-        self.store.put_many({f"sms:more:{user}": (
-            {"chunks": chunks[1:], "lang": pending["lang"]} if chunks[1:] else None, MORE_TTL)})
+        self.send(user, chunks[0], lang=lang or self.lang(user), key=key)
+        more.keep(self.store, user, chunks[1:], lang or self.lang(user))
         return "more"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from channels.sms.messages import create_tables, metadata
+from channels.sms.messages import create_tables, insert_once, metadata
 
 inbound = sa.Table(
     "inbound_sms",
@@ -59,15 +59,12 @@ class Inbox:
         with self.engine.begin() as db:
             row = db.execute(sa.select(inbound).where(inbound.c.provider_id == provider_id)).first()
             created = row is None
-            if created:
-                try:
-                    with db.begin_nested():
-                        db.execute(inbound.insert().values(
-                            provider_id=provider_id, sender=sender, recipient=recipient,
-                            text=text, link_id=link_id, status="received",
-                            received_at=dt.datetime.now(dt.UTC)))
-                except sa.exc.IntegrityError:
-                    created = False  # a concurrent delivery of the same id won
+            if created:  # a concurrent delivery of the same id may win: then it inserts nothing
+                inserted = db.execute(insert_once(db, inbound, ["provider_id"]).values(
+                    provider_id=provider_id, sender=sender, recipient=recipient, text=text,
+                    link_id=link_id, status="received",
+                    received_at=dt.datetime.now(dt.UTC)).returning(inbound.c.id)).first()
+                created = inserted is not None
                 row = db.execute(sa.select(inbound)
                                  .where(inbound.c.provider_id == provider_id)).first()
         return self._message(row), created
@@ -81,9 +78,47 @@ class Inbox:
         with self.engine.begin() as db:
             db.execute(inbound.update().where(inbound.c.id == message_id).values(status=status))
 
-    def unfinished(self, limit: int = 100) -> list[IncomingSms]:
-        """Messages recorded but never answered (the process died): to be handled again."""
+    def claim(self, message_id: int) -> bool:
+        """Take a ``received`` message for answering; False when another worker has it.
+
+        The answer may be queued twice (the webhook's job and a sweep, or RQ's retry beside a
+        sweep): only the worker that moves it to ``handling`` answers it.
+        """
+        with self.engine.begin() as db:
+            done = db.execute(inbound.update().where(inbound.c.id == message_id)
+                              .where(inbound.c.status == "received").values(status="handling"))
+        return done.rowcount == 1
+
+    def release(self, message_id: int) -> None:
+        """Give a claimed message back (its answer failed for a reason that will pass)."""
+        with self.engine.begin() as db:
+            db.execute(inbound.update().where(inbound.c.id == message_id)
+                       .where(inbound.c.status == "handling").values(status="received"))
+
+    def unanswered(self, *, older_than: float, newer_than: float,
+                   limit: int = 100) -> list[IncomingSms]:
+        """``received`` messages that have waited ``older_than`` seconds, not ``newer_than``.
+
+        What a sweep picks up: the queue lost or never got their job (Redis was down).
+        """
+        now = dt.datetime.now(dt.UTC)
         with self.engine.connect() as db:
+            rows = db.execute(
+                sa.select(inbound).where(inbound.c.status == "received")
+                .where(inbound.c.received_at <= now - dt.timedelta(seconds=older_than))
+                .where(inbound.c.received_at >= now - dt.timedelta(seconds=newer_than))
+                .order_by(inbound.c.id).limit(limit)).all()
+        return [self._message(r) for r in rows]
+
+    def unfinished(self, limit: int = 100) -> list[IncomingSms]:
+        """Messages recorded but never answered, or whose worker died while answering them.
+
+        For the operator's ``resume``: a ``handling`` message may have been answered just
+        before its worker died (the reply's key still makes it go out once).
+        """
+        with self.engine.begin() as db:
+            db.execute(inbound.update().where(inbound.c.status == "handling")
+                       .values(status="received"))
             rows = db.execute(sa.select(inbound).where(inbound.c.status == "received")
                               .order_by(inbound.c.id).limit(limit)).all()
         return [self._message(r) for r in rows]
@@ -96,13 +131,9 @@ class Inbox:
     def opt_out(self, phone: str) -> bool:
         """Record ``STOP``; False when the number had already opted out."""
         with self.engine.begin() as db:
-            try:
-                with db.begin_nested():
-                    db.execute(optouts.insert().values(phone=phone,
-                                                       since=dt.datetime.now(dt.UTC)))
-            except sa.exc.IntegrityError:
-                return False
-        return True
+            return db.execute(insert_once(db, optouts, ["phone"]).values(
+                phone=phone, since=dt.datetime.now(dt.UTC)).returning(optouts.c.phone)
+            ).first() is not None
 
     def opt_in(self, phone: str) -> bool:
         """Record ``START``; False when the number had not opted out."""

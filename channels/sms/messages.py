@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import fcntl
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,6 +57,22 @@ class Message:
     error: str | None
 
 
+def insert_once(db: sa.Connection, table: sa.Table, unique: list[str]):
+    """``INSERT ... ON CONFLICT (unique) DO NOTHING`` in the connection's dialect.
+
+    Both dialects Guichet runs on (SQLite, PostgreSQL) have it; it leaves the transaction
+    usable when a concurrent writer inserted the same row first.
+    """
+    name = db.dialect.name
+    if name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:
+        raise NotImplementedError(f"no insert-once for {name}")
+    return insert(table).on_conflict_do_nothing(index_elements=unique)
+
+
 def _message(row: sa.Row) -> Message:
     return Message(**{k: row._mapping[k] for k in Message.__dataclass_fields__})
 
@@ -71,14 +89,43 @@ def _sqlite_pragmas(connection, _record) -> None:
     cursor.close()
 
 
+def _sqlite_file(url: sa.URL) -> str | None:
+    """The database file of a SQLite URL, None for other databases and in-memory ones."""
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return url.database
+
+
+@contextlib.contextmanager
+def startup_lock(url: sa.URL) -> Iterator[None]:
+    """Make processes opening one SQLite file take turns for WAL and schema creation.
+
+    Gunicorn starts its workers together; a journal-mode switch or a ``CREATE TABLE`` racing
+    another process's can fail at once with ``database is locked``, and a worker that fails to
+    start halts the master.  An exclusive ``flock`` on ``<database>.lock`` serialises them.
+    """
+    path = _sqlite_file(url)
+    if path is None:
+        yield
+        return
+    with open(f"{path}.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def engine_for(url: str) -> sa.Engine:
     """An engine for ``url``; a SQLite file's folder is created, and writers wait for locks."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
+        if _sqlite_file(parsed):
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = sa.create_engine(url, connect_args={"timeout": 15}, hide_parameters=True)
         sa.event.listen(engine, "connect", _sqlite_pragmas)
+        with startup_lock(parsed), engine.connect():
+            pass  # the first connection switches a fresh file to WAL, one process at a time
         return engine
     return sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5,
                             hide_parameters=True)  # a failed statement never logs its values
@@ -88,7 +135,8 @@ def create_tables(engine: sa.Engine, attempts: int = 3) -> None:
     """Create missing tables; tolerate another worker creating them at the same moment."""
     for attempt in range(attempts):
         try:
-            metadata.create_all(engine)
+            with startup_lock(engine.url):
+                metadata.create_all(engine)
             return
         except (sa.exc.OperationalError, sa.exc.ProgrammingError, sa.exc.IntegrityError):
             if attempt == attempts - 1:
@@ -108,16 +156,19 @@ class MessageLog:
         return dt.datetime.now(dt.UTC)
 
     def claim(self, *, key: str, channel: str, recipient: str, body: str, lang: str) -> Message:
-        """Return the message for ``key``, creating it as ``pending`` the first time."""
+        """Return the message for ``key``, creating it as ``pending`` the first time.
+
+        Two workers may claim the same key at once (a retried job beside a resumed one): the
+        insert does nothing when the key exists, so the loser reads the winner's row.  Catching
+        the unique violation instead would abort the whole transaction on PostgreSQL.
+        """
         with self.engine.begin() as db:
             row = db.execute(sa.select(outbound).where(outbound.c.key == key)).first()
             if row is None:
                 now = self._now()
-                # another worker may claim it first: then read theirs below
-                with contextlib.suppress(sa.exc.IntegrityError):
-                    db.execute(outbound.insert().values(
-                        key=key, channel=channel, recipient=recipient, body=body, lang=lang,
-                        status="pending", attempts=0, created_at=now, updated_at=now))
+                db.execute(insert_once(db, outbound, ["key"]).values(
+                    key=key, channel=channel, recipient=recipient, body=body, lang=lang,
+                    status="pending", attempts=0, created_at=now, updated_at=now))
                 row = db.execute(sa.select(outbound).where(outbound.c.key == key)).first()
         return _message(row)
 

@@ -13,6 +13,8 @@ from dialogs.model import Reply
 
 PER_SEGMENT = 153
 """GSM-7 characters in each part of a concatenated SMS."""
+SKIP = "99"
+"""Skips an optional form answer, as on USSD."""
 
 
 def text_of(reply: Reply) -> str:
@@ -21,9 +23,17 @@ def text_of(reply: Reply) -> str:
     lines = ([reply.error] if reply.error else []) + list(reply.parts)
     numbered = [c for c in reply.choices if c.id != "skip"]
     lines += [f"{n} {c.label}" for n, c in enumerate(numbered, 1)]
+    lines += [f"{SKIP} {c.label}" for c in reply.choices if c.id == "skip"]
     if numbered:
         lines.append(_("Répondez par le numéro."))
     return to_gsm7("\n".join(line for line in lines if line), reply.lang)
+
+
+def is_skip(text: str, reply: Reply) -> bool:
+    """True when ``text`` skips the optional answer ``reply`` asks for ("99" or its label)."""
+    skip = next((c for c in reply.choices if c.id == "skip"), None)
+    folded = text.strip().casefold()
+    return skip is not None and folded in (SKIP, skip.label.casefold())
 
 
 def split(text: str, lang: str, max_segments: int = 3) -> list[str]:

@@ -8,6 +8,7 @@ thread-safe under the threaded dev server.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import sqlite3
 import threading
@@ -35,6 +36,26 @@ CREATE TABLE IF NOT EXISTS idempotency (
     body TEXT NOT NULL
 );
 """
+
+
+@contextmanager
+def _startup_lock(path: str | None) -> Iterator[None]:
+    """Serialise start-up across processes sharing one database file.
+
+    Gunicorn starts its workers together: switching a fresh file to WAL while another process
+    creates the schema fails at once with ``database is locked`` (the busy timeout does not
+    cover the journal-mode switch), and the master then halts.  An exclusive ``flock`` on a
+    ``.lock`` file beside the database makes the processes take turns for this one step.
+    """
+    if not path:
+        yield
+        return
+    with open(f"{path}.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 class IdempotencyConflict(Exception):
@@ -68,7 +89,7 @@ class RequestStore:
             path or ":memory:", timeout=10.0, isolation_level=None, check_same_thread=False
         )
         self._db.row_factory = sqlite3.Row
-        with self._lock:
+        with self._lock, _startup_lock(path):
             if path:
                 self._db.execute("PRAGMA journal_mode=WAL")
             self._db.executescript(_SCHEMA)

@@ -1,0 +1,69 @@
+"""Several worker processes opening one fresh SQLite database at the same moment all start.
+
+Gunicorn forks its workers together; each opens the sandbox portal's database and the message
+log.  Switching a new file to WAL and creating the schema must not fail with ``database is
+locked`` in one of them (the master would then halt).  Played with real processes released by
+one barrier, on a fresh file each round.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+
+import sqlalchemy as sa
+
+PROCESSES = 4
+ROUNDS = 20
+
+
+def _open_sandbox(path: str, barrier, errors) -> None:
+    from integrations.portal.sandbox.store import RequestStore
+
+    barrier.wait()
+    try:
+        RequestStore(path).close()
+    except Exception as exc:  # reported by the parent
+        errors.put(repr(exc))
+
+
+def _open_message_log(path: str, barrier, errors) -> None:
+    from channels.sms.inbox import Inbox
+    from channels.sms.messages import MessageLog, engine_for
+
+    barrier.wait()
+    try:
+        engine = engine_for(f"sqlite:///{path}")
+        Inbox(MessageLog(engine).engine)
+        with engine.connect() as db:
+            db.execute(sa.text("SELECT count(*) FROM outbound_messages"))
+        engine.dispose()
+    except Exception as exc:  # reported by the parent
+        errors.put(repr(exc))
+
+
+def _race(target, tmp_path, name: str) -> list[str]:
+    context = multiprocessing.get_context("fork")
+    errors = context.Queue()
+    failures: list[str] = []
+    for n in range(ROUNDS):
+        path = str(tmp_path / f"{name}-{n}.db")
+        barrier = context.Barrier(PROCESSES)
+        procs = [context.Process(target=target, args=(path, barrier, errors))
+                 for _ in range(PROCESSES)]
+        for proc in procs:
+            proc.start()
+        for proc in procs:
+            proc.join(60)
+            if proc.exitcode != 0:
+                failures.append(f"exit {proc.exitcode}")
+        while not errors.empty():
+            failures.append(errors.get())
+    return failures
+
+
+def test_workers_opening_a_fresh_sandbox_database_together_all_start(tmp_path):
+    assert _race(_open_sandbox, tmp_path, "portal") == []
+
+
+def test_workers_opening_a_fresh_message_log_together_all_start(tmp_path):
+    assert _race(_open_message_log, tmp_path, "guichet") == []
