@@ -30,6 +30,9 @@ class Inbound:
     choice: str | None = None
     locale: str | None = None
     start: str | None = None
+    client: str | None = None
+    """The network address it came from, where the channel knows one (web chat): sends of
+    one-time codes are counted per address."""
 
 
 @dataclass(frozen=True)
