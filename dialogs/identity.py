@@ -224,5 +224,7 @@ class IdentitySteps:
         conv.profile_dirty = conv.draft_dirty = False
         at, then = data["then"]
         conv.state["stack"] = conv.state.get("stack", [])[:data.get("depth", 0)]
+        if at in ("eservices", "form") and self._draft(conv):  # type: ignore[attr-defined]
+            at, then = "resume", {}  # a form this number left unfinished (on USSD, say)
         reply = self._goto(conv, at, then, push=False)  # type: ignore[attr-defined]
         return self._prefixed(reply, _("Numéro confirmé."))  # type: ignore[attr-defined]

@@ -31,7 +31,6 @@ HEARTBEAT = 15.0
 STREAM_SECONDS = 120.0
 """A stream ends after this long and the client reconnects (with Last-Event-ID): a worker
 thread is never held forever by a tab left open."""
-_slots: dict = {"open": 0, "clients": {}}
 _slots_lock = threading.Lock()
 
 
@@ -54,11 +53,12 @@ def _take_slot(client: str) -> Callable[[], None] | None:
     (or this client's share of it) is full."""
     limit = stream_limit()
     share = max(1, limit // 2)
-    with _slots_lock:
-        clients = _slots["clients"]
-        if _slots["open"] >= limit or clients.get(client, 0) >= share:
+    with _slots_lock:  # one pool per app, i.e. per process (the threads are the process's)
+        pool = current_app.extensions.setdefault("webchat_streams", {"open": 0, "clients": {}})
+        clients = pool["clients"]
+        if pool["open"] >= limit or clients.get(client, 0) >= share:
             return None
-        _slots["open"] += 1
+        pool["open"] += 1
         clients[client] = clients.get(client, 0) + 1
     freed = []
 
@@ -66,7 +66,7 @@ def _take_slot(client: str) -> Callable[[], None] | None:
         with _slots_lock:
             if not freed:
                 freed.append(True)
-                _slots["open"] -= 1
+                pool["open"] -= 1
                 left = clients.get(client, 1) - 1
                 if left > 0:
                     clients[client] = left
