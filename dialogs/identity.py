@@ -152,7 +152,8 @@ class IdentitySteps:
         _ = self._t(conv)  # type: ignore[attr-defined]
         return self._reply(conv, [  # type: ignore[attr-defined]
             _("Pour cela, confirmez votre numéro : nous vous enverrons un code par SMS."),
-            _("Votre numéro de téléphone ?"), _("Exemple : 0197000000")], expects="text")
+            _("Votre numéro de téléphone ?"), _("Exemple : 0197000000")], expects="text",
+            input="tel")
 
     def _on_verify_phone(self, conv: Conversation, inbound: Inbound) -> Reply:
         _ = self._t(conv)  # type: ignore[attr-defined]
@@ -189,7 +190,7 @@ class IdentitySteps:
             _("Un code à 6 chiffres a été envoyé par SMS au {phone}.").format(phone=phone),
             _("Code reçu par SMS ?")],
             choices=(Choice("resend", _("Renvoyer le code")),
-                     Choice("other", _("Changer de numéro"))), expects="text")
+                     Choice("other", _("Changer de numéro"))), expects="text", input="code")
 
     def _on_verify_code(self, conv: Conversation, inbound: Inbound) -> Reply:
         _ = self._t(conv)  # type: ignore[attr-defined]

@@ -208,6 +208,7 @@ def reply_json(reply: Reply, *, sms: bool = True) -> dict:
         "lang": reply.lang,
         "navigable": reply.navigable,
         "handoff": reply.handoff.reason if reply.handoff else None,
+        "input": reply.input,
     }
 
 
