@@ -4,7 +4,10 @@ chat API, a feature phone on USSD, Africa's Talking (a loopback fake) and the sa
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 import time
 
 import pytest
@@ -232,3 +235,27 @@ def test_tracking_someone_elses_reference_shows_the_status_only(guichet, sandbox
     assert "KOUASSI" not in shown and NPI not in shown
     own = track_on_ussd(OWNER)  # the number that filed it gets the reason
     assert "KOUASSI" in own
+
+
+def test_a_number_proven_in_one_worker_holds_in_the_others(make_app, redis_url, sandbox,
+                                                          at_fake, tmp_path):
+    """With Redis: the code goes out through a real RQ worker, and the session is the number's
+    in every web process."""
+    fake, url = at_fake
+    reference = file_request(sandbox, OWNER)
+    env = {"REDIS_URL": redis_url, "PORTAL_URL": sandbox["url"],
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'guichet.db'}",
+           "AT_USERNAME": fake.username, "AT_API_KEY": fake.api_key, "AT_API_URL": url}
+    first, second = make_app(**env).test_client(), make_app(**env).test_client()
+    visitor = Visitor(first)
+    visitor.send(start="my_requests", lang="fr")
+    assert "Code reçu" in plain(visitor.send(text=OWNER)["parts"])
+    done = subprocess.run([sys.executable, "-m", "channels.worker", "--burst", "--url",
+                           redis_url], env=dict(os.environ, **env), capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    visitor.client = second  # the next request lands on another worker
+    listed = visitor.send(text=code_sent(fake, OWNER))
+    assert any(reference[3:] in c["label"] for c in listed["choices"])
+    visitor.client = first
+    assert any(reference[3:] in c["label"] for c in visitor.send(start="my_requests")["choices"])
