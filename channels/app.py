@@ -10,6 +10,7 @@ import logging
 import threading
 
 from flask import Flask, jsonify
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import nlu
 from channels import health, logs, runtime
@@ -38,6 +39,9 @@ def create_app(settings: Settings | None = None, rt: runtime.Runtime | None = No
 
     app = Flask(__name__)
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=256 * 1024)
+    if settings.trusted_proxy_hops:  # the client's address, not the proxy's, for rate limits
+        hops = settings.trusted_proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore
     app.session_interface = BrowserSessionInterface()
     app.extensions["guichet"] = rt
     app.register_blueprint(health.bp)

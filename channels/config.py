@@ -187,6 +187,8 @@ class Settings:
     """Codes one client address may ask for in an hour."""
     webchat_max_streams: int = 0
     """Live streams one process serves; 0: half of ``GUNICORN_THREADS``."""
+    trusted_proxy_hops: int = 0
+    """Reverse proxies in front whose ``X-Forwarded-For`` is believed (per-address limits)."""
 
     @property
     def embedded_store(self) -> bool:
@@ -276,4 +278,5 @@ class Settings:
             webchat_codes_per_number=_int(env, "WEBCHAT_CODES_PER_NUMBER", 3, 1, 100),
             webchat_codes_per_client=_int(env, "WEBCHAT_CODES_PER_CLIENT", 10, 1, 10000),
             webchat_max_streams=_int(env, "WEBCHAT_MAX_STREAMS", 0, 0, 10000),
+            trusted_proxy_hops=_int(env, "TRUSTED_PROXY_HOPS", 0, 0, 5),
         )

@@ -259,3 +259,21 @@ def test_a_number_proven_in_one_worker_holds_in_the_others(make_app, redis_url, 
     assert any(reference[3:] in c["label"] for c in listed["choices"])
     visitor.client = first
     assert any(reference[3:] in c["label"] for c in visitor.send(start="my_requests")["choices"])
+
+
+def test_behind_a_trusted_proxy_codes_are_counted_per_visitor_not_per_proxy(make_app):
+    def ask(client, number: str, forwarded: str) -> dict:
+        client.environ_base["REMOTE_ADDR"] = "10.9.0.1"  # the proxy
+        visitor = Visitor(client)
+        visitor.client.environ_base["HTTP_X_FORWARDED_FOR"] = forwarded
+        visitor.send(start="my_requests", lang="fr")
+        return visitor.send(text=number)
+
+    proxied = make_app(TRUSTED_PROXY_HOPS="1", WEBCHAT_CODES_PER_CLIENT="1").test_client()
+    assert "Code reçu" in plain(ask(proxied, OWNER, "203.0.113.5")["parts"])
+    assert "Trop de codes" in ask(proxied, STRANGER, "203.0.113.5")["error"]
+    assert "Code reçu" in plain(ask(proxied, STRANGER, "203.0.113.6")["parts"])
+    # without the setting the header is anybody's to write: it changes nothing
+    direct = make_app(WEBCHAT_CODES_PER_CLIENT="1").test_client()
+    assert "Code reçu" in plain(ask(direct, OWNER, "203.0.113.5")["parts"])
+    assert "Trop de codes" in ask(direct, STRANGER, "203.0.113.6")["error"]
