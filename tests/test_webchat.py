@@ -329,6 +329,21 @@ def test_one_session_holds_one_stream_so_it_cannot_lock_others_out(web):
     assert not previous[1].is_alive()
 
 
+def test_a_newer_stream_ends_the_older_in_another_worker(make_app, redis_url):
+    first, second = make_app(REDIS_URL=redis_url), make_app(REDIS_URL=redis_url)
+    for app in (first, second):
+        app.config.update(WEBCHAT_HEARTBEAT=5, WEBCHAT_STREAM_SECONDS=20)
+    visitor = Visitor(first.test_client())
+    older = drain(open_stream(first.test_client(), visitor))
+    time.sleep(0.3)  # the older stream is waiting on Redis
+    started = time.monotonic()
+    newer = open_stream(second.test_client(), visitor)
+    older[1].join(3)
+    assert not older[1].is_alive() and "event: replaced" in "".join(older[0])
+    assert time.monotonic() - started < 2  # woken at once, not at its next heartbeat
+    newer.close()
+
+
 def test_one_address_gets_half_the_streams_and_the_pool_follows_the_threads(
         make_app, monkeypatch):
     monkeypatch.setenv("GUNICORN_THREADS", "8")  # as gunicorn is started: 4 streams
