@@ -39,9 +39,9 @@ def create_app(settings: Settings | None = None, rt: runtime.Runtime | None = No
     app = Flask(__name__)
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=256 * 1024)
     app.session_interface = BrowserSessionInterface()
-    if settings.trusted_proxy_hops:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxy_hops,  # type: ignore[method-assign]
-                                x_proto=settings.trusted_proxy_hops)
+    if settings.trusted_proxy_hops:  # the client's address, not the proxy's, for rate limits
+        hops = settings.trusted_proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     app.before_request(gateway.guard)
     app.extensions["guichet"] = rt
     app.extensions["nlu"] = rt.nlu

@@ -263,6 +263,16 @@ class Settings:
     agent_lockout_minutes: int = 15
     handoff_default_minutes: float = 5.0
     """Estimated handling time per queue position until there are recent hand-offs to measure."""
+    # -- web chat: proving a number by SMS code, and live streams --
+    webchat_code_ttl: int = 300
+    """Seconds a one-time code sent to a web visitor's phone stays valid."""
+    webchat_code_attempts: int = 5
+    webchat_codes_per_number: int = 3
+    """Codes one number may be sent in 15 minutes."""
+    webchat_codes_per_client: int = 10
+    """Codes one client address may ask for in an hour."""
+    webchat_max_streams: int = 0
+    """Live streams one process serves; 0: half of ``GUNICORN_THREADS``."""
 
     @property
     def production(self) -> bool:
@@ -370,4 +380,9 @@ class Settings:
             agent_max_failures=_int(env, "AGENT_MAX_FAILURES", 5, 1, 100),
             agent_lockout_minutes=_int(env, "AGENT_LOCKOUT_MINUTES", 15, 1, 24 * 60),
             handoff_default_minutes=_float(env, "HANDOFF_DEFAULT_MINUTES", 5.0, 0.5, 240.0),
+            webchat_code_ttl=_int(env, "WEBCHAT_CODE_TTL", 300, 1, 3600),
+            webchat_code_attempts=_int(env, "WEBCHAT_CODE_ATTEMPTS", 5, 1, 20),
+            webchat_codes_per_number=_int(env, "WEBCHAT_CODES_PER_NUMBER", 3, 1, 100),
+            webchat_codes_per_client=_int(env, "WEBCHAT_CODES_PER_CLIENT", 10, 1, 10000),
+            webchat_max_streams=_int(env, "WEBCHAT_MAX_STREAMS", 0, 0, 10000),
         )

@@ -27,6 +27,7 @@ from channels.tasks import QueuedEffects
 from channels.whatsapp.outbound import GraphTransport, WhatsAppSender
 from channels.whatsapp.outbound import OutboxTransport as WhatsAppOutbox
 from channels.whatsapp.outbound import Transport as WhatsAppTransport
+from dialogs.identity import CodeLimits, Verifier
 from dialogs.manager import DialogManager
 from dialogs.store import MemoryStore, RedisStore, Store
 from integrations.portal import PortalClient
@@ -119,6 +120,10 @@ def build(settings: Settings, *, retry_delays: Sequence[float] = DEFAULT_DELAYS)
         channel_ttls={"sms": settings.sms_session_ttl, "whatsapp": settings.chat_session_ttl,
                       "webchat": settings.chat_session_ttl},
         track_code=settings.ussd_service_code, nlu=understanding.parse, desk=desk,
+        verifier=Verifier(store, settings.secret_key, CodeLimits(
+            ttl=settings.webchat_code_ttl, attempts=settings.webchat_code_attempts,
+            per_number=settings.webchat_codes_per_number,
+            per_client=settings.webchat_codes_per_client)),
     )
     conversation = SmsConversation(
         manager, inbox, store, effects.send_text, max_segments=settings.sms_max_segments,

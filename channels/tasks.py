@@ -86,22 +86,29 @@ def handle_raw_sms(*, provider_id: str, sender: str, text: str) -> str:
 
 
 class _Notifier:
-    """Tells a citizen the outcome of background work on a channel that can reach them."""
+    """Tells a citizen the outcome of background work on a channel that can reach them.
 
-    def __init__(self, rt) -> None:
+    ``also`` (``web:<sid>``): the web chat the work came from sees the same text, beside the SMS.
+    """
+
+    def __init__(self, rt, also: str | None = None) -> None:
         self.rt = rt
+        self.also = also if also and also.startswith("web:") else None
 
     def send(self, user: str, text: str, *, lang: str, key: str) -> str:
         if user.startswith("web:"):
             return "pushed" if push_web(session_id=user[4:], text=text, lang=lang) else "lost"
-        return _send_fitted(self.rt, user, text, lang=lang, key=key)
+        status = _send_fitted(self.rt, user, text, lang=lang, key=key)
+        if self.also:  # after the SMS: a retried job must not show the text twice
+            push_web(session_id=self.also[4:], text=text, lang=lang)
+        return status
 
 
 def submit_request(*, user: str, lang: str, slug: str, answers: dict[str, str],
-                   key: str) -> str | None:
+                   key: str, also: str | None = None) -> str | None:
     rt = _runtime()
     return workflows.submit_request(
-        rt.portal, _Notifier(rt), rt.store, user=user, lang=lang, slug=slug, answers=answers,
+        rt.portal, _Notifier(rt, also), rt.store, user=user, lang=lang, slug=slug, answers=answers,
         key=key, final=final_attempt(), track_code=rt.settings.ussd_service_code, desk=rt.desk,
     )
 
@@ -133,9 +140,9 @@ class QueuedEffects:
         self.queue.enqueue(send_sms, user=user, text=text, lang=lang, key=key, force=force)
 
     def submit(self, *, user: str, lang: str, slug: str, answers: dict[str, str],
-               key: str) -> None:
+                key: str, also: str | None = None) -> None:
         self.queue.enqueue(submit_request, user=user, lang=lang, slug=slug, answers=answers,
-                           key=key)
+                           key=key, also=also)
 
     def status_later(self, *, user: str, lang: str, reference: str, key: str) -> None:
         self.queue.enqueue(send_status, user=user, lang=lang, reference=reference, key=key)

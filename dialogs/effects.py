@@ -15,8 +15,12 @@ class Effects(Protocol):
         """Send ``text`` to the citizen by SMS; ``key`` makes a repeated call send once."""
 
     def submit(self, *, user: str, lang: str, slug: str, answers: dict[str, str],
-               key: str) -> None:
-        """Submit an e-service request to the portal and SMS the reference and payment."""
+               key: str, also: str | None = None) -> None:
+        """Submit an e-service request to the portal and SMS the reference and payment.
+
+        ``also``: another place to show the outcome, the web chat session it was filed from
+        (``web:<sid>``), so the visitor sees the reference where they are.
+        """
 
     def status_later(self, *, user: str, lang: str, reference: str, key: str) -> None:
         """Fetch a request's status when the portal answers again, and SMS it."""

@@ -22,6 +22,7 @@ from dialogs.effects import Effects
 from dialogs.forms import check
 from dialogs.handoff import Desk, Exchange
 from dialogs.i18n import LANGUAGE_NAMES, gettext_for, money, when
+from dialogs.identity import IdentitySteps, Verifier, owns
 from dialogs.model import Choice, Conversation, Handoff, Inbound, Reply
 from dialogs.phones import subscriber, to_e164
 from dialogs.references import normalise as normalise_reference
@@ -44,13 +45,13 @@ MIN_CONFIDENCE = 0.45
 LANGUAGE_CONFIDENCE = 0.6
 NO_NLU_STATES = ("form", "with_agent")
 """States whose free text is an answer (a form field) or is for a person, never for the bot."""
-NUMBER_STATES = ("track", "callback_phone")
+NUMBER_STATES = ("track", "callback_phone", "verify_phone", "verify_code")
 """States waiting for a number (a reference, a phone): text without a digit is a new question."""
 
 Parser = Callable[[str, "str | None"], dict]
 
 
-class DialogManager:
+class DialogManager(IdentitySteps):
     """Handles one :class:`Inbound` at a time and returns the next :class:`Reply`."""
 
     def __init__(
@@ -68,6 +69,7 @@ class DialogManager:
         clock: Callable[[], float] = time.time,
         nlu: Parser | None = None,
         desk: Desk | None = None,
+        verifier: Verifier | None = None,
     ) -> None:
         self.store = store
         self.portal = portal
@@ -82,6 +84,8 @@ class DialogManager:
         self.clock = clock
         self.nlu = nlu
         self.desk = desk
+        self.verifier = verifier
+        """Proves a web visitor's number by SMS code before anything personal (None: no way)."""
 
     # -- persistence -------------------------------------------------------------------------
 
@@ -206,6 +210,9 @@ class DialogManager:
 
     def _goto(self, conv: Conversation, at: str, data: dict | None = None, *,
               push: bool = True, reset: bool = False) -> Reply:
+        gate = self._gate(conv, at, data)
+        if gate is not None:
+            return gate
         if at in ("sheet", "form", "confirm") and data and data.get("slug"):
             conv.state["topic"] = data["slug"]  # survives "home" and "back", for the agent
         stack = [] if reset else conv.state.get("stack", [])
@@ -522,11 +529,15 @@ class DialogManager:
         if choice != "confirm":
             return self._invalid(conv)
         key = conv.state.setdefault("submit_key", uuid.uuid4().hex)
+        chat = f"web:{conv.session}" if conv.channel == "webchat" else None
         self.effects.submit(user=conv.user, lang=self.lang(conv), slug=data["slug"],
-                            answers=dict(data["answers"]), key=key)
+                            answers=dict(data["answers"]), key=key, also=chat)
         self._drop_draft(conv)
         if subscriber(conv.user) is None:  # a web visitor known only by session
             sent = _("Demande envoyée. Sa référence et comment payer s'afficheront ici.")
+        elif chat:
+            sent = _("Demande envoyée. Sa référence et comment payer s'afficheront ici et "
+                     "vous seront envoyés par SMS.")
         else:
             sent = _("Demande envoyée. Vous recevrez par SMS sa référence et comment payer.")
         return self._reply(conv, [sent], end=True, expects="nothing")
@@ -591,7 +602,8 @@ class DialogManager:
             title = short_title(self.portal.procedure(req.procedure), lang)
         except PortalError:
             title = req.procedure
-        return self._goto(conv, "status", {"lines": status_lines(req, lang, title),
+        mine = not req.note or owns(self.portal, conv.user, reference, conv.profile)
+        return self._goto(conv, "status", {"lines": status_lines(req, lang, title, private=mine),
                                            "ref": reference})
 
     def _show_status(self, conv: Conversation) -> Reply:

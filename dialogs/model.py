@@ -7,7 +7,7 @@ a WhatsApp list and a web bubble are all renderings of the same Reply.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 Expect = Literal["choice", "text", "nothing"]
@@ -30,6 +30,9 @@ class Inbound:
     choice: str | None = None
     locale: str | None = None
     start: str | None = None
+    client: str | None = None
+    """The network address it came from, where the channel knows one (web chat): sends of
+    one-time codes are counted per address."""
 
 
 @dataclass(frozen=True)
@@ -68,22 +71,15 @@ class Reply:
     navigable: bool = True
     handoff: Handoff | None = None
     error: str | None = None
+    input: Literal["tel", "code"] | None = None
+    """What kind of text is expected, for a keyboard that fits (a phone number, an SMS code)."""
 
     @property
     def text(self) -> str:
         return "\n".join(p for p in self.parts if p)
 
     def with_error(self, error: str) -> Reply:
-        return Reply(
-            parts=self.parts,
-            lang=self.lang,
-            choices=self.choices,
-            expects=self.expects,
-            end=self.end,
-            navigable=self.navigable,
-            handoff=self.handoff,
-            error=error,
-        )
+        return replace(self, error=error)
 
 
 @dataclass

@@ -82,7 +82,10 @@ def sheet_lines(proc: Procedure, lang: str) -> list[str]:
     return heading(proc, lang) + [fact(proc, aspect, lang) for aspect in ASPECTS]
 
 
-def status_lines(req: RequestStatus, lang: str, title: str | None = None) -> list[str]:
+def status_lines(req: RequestStatus, lang: str, title: str | None = None, *,
+                 private: bool = False) -> list[str]:
+    """Reference, procedure and where it stands; the portal's note (which may name the person
+    or quote an NPI) only when ``private``: the request was filed from the asker's number."""
     _ = gettext_for(lang)
     lines = [req.reference]
     if title:
@@ -93,7 +96,7 @@ def status_lines(req: RequestStatus, lang: str, title: str | None = None) -> lis
         )
     )
     note, _fb = pick(req.note, lang)
-    if note:
+    if note and private:
         lines.append(note)
     return lines
 

@@ -14,6 +14,7 @@ from typing import Protocol
 
 from dialogs.handoff import Desk
 from dialogs.i18n import gettext_for
+from dialogs.identity import owns
 from dialogs.manager import record_request
 from dialogs.phones import to_e164
 from dialogs.store import Store
@@ -137,7 +138,8 @@ def send_status(portal: PortalClient, notifier: Notifier, *, user: str, lang: st
             "Le statut de {ref} est indisponible pour le moment. Réessayez plus tard."
         ).format(ref=reference), lang=lang, key=f"{key}:gave-up")
         return False
-    lines = status_lines(req, lang, _title(portal, req.procedure, lang))
+    mine = not req.note or owns(portal, user, reference)
+    lines = status_lines(req, lang, _title(portal, req.procedure, lang), private=mine)
     notifier.send(user, "\n".join(lines), lang=lang, key=f"{key}:status")
     return True
 

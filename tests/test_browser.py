@@ -8,6 +8,7 @@ fail.  Each journey leaves a screenshot in ``test-artifacts/``.
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 
@@ -116,3 +117,29 @@ def test_the_simulator_phone_dials_ussd_to_the_sheet(page, sites):
     expect(whatsapp).to_contain_text("72 heures", timeout=WAIT)
     expect(page.get_by_label("Votre message")).to_be_visible()  # the widget, inline
     page.screenshot(path=str(artifacts_dir() / "simulator.png"), full_page=True)
+
+
+def test_on_the_simulator_the_web_chat_proves_the_number_with_the_sms_code(page, sites):
+    """The widget asks the number, the code lands in the SMS outbox the simulator shows, the
+    visitor types it back: only then are "my requests" shown."""
+    page.goto(f"{sites['guichet']}/simulator/")
+    number = page.locator("#phone").input_value()
+    widget = page.locator("#webchat-slot")
+    widget.get_by_role("button", name="Mes demandes").click(timeout=WAIT)
+    box = page.get_by_label("Votre message")
+    expect(widget.get_by_role("log")).to_contain_text("Votre numéro de téléphone",
+                                                       timeout=WAIT)
+    expect(box).to_have_attribute("inputmode", "tel")
+    box.fill(number)
+    box.press("Enter")
+    expect(widget.get_by_role("log")).to_contain_text("Code reçu par SMS", timeout=WAIT)
+    expect(box).to_have_attribute("autocomplete", "one-time-code")
+    sms = page.locator("#sms-thread")
+    expect(sms).to_contain_text("code de confirmation", timeout=WAIT)
+    code = re.search(r"\b(\d{6})\b", sms.inner_text().split("code de confirmation")[-1])
+    assert code
+    box.fill(code.group(1))
+    box.press("Enter")
+    expect(widget.get_by_role("log")).to_contain_text("Numéro confirmé", timeout=WAIT)
+    expect(widget.get_by_role("log")).to_contain_text("Aucune demande pour ce numéro")
+    page.screenshot(path=str(artifacts_dir() / "simulator-webchat-code.png"), full_page=True)

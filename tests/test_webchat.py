@@ -157,14 +157,16 @@ def test_choices_lead_to_the_sheet_in_real_letters(web):
     assert visitor.send(choice="nope")["error"]
 
 
-def test_a_visitor_who_gave_a_phone_can_get_the_sheet_by_sms(web):
+def test_a_phone_typed_when_opening_a_session_is_not_trusted(web):
+    """Anyone can type anyone's number: nothing is sent to it until it is proven (see
+    test_webchat_identity.py, where a proven visitor gets "send it by SMS")."""
     client = web.test_client()
     bad = client.post("/webchat/sessions", json={"phone": "12"})
     assert bad.status_code == 400
     visitor = Visitor(client, phone="+229 01 97 00 03 00")
     visitor.send(start="procedures", lang="fr")
     visitor.send(choice="cat:justice")
-    assert "sms" in ids(visitor.send(choice="proc:casier-judiciaire"))
+    assert "sms" not in ids(visitor.send(choice="proc:casier-judiciaire"))
 
 
 def test_a_question_in_words_gets_the_exact_answer(web):
@@ -282,6 +284,85 @@ def test_streams_are_capped_so_ussd_hops_keep_their_threads(web):
     again.close()
 
 
+def open_stream(client, visitor, address: str = "10.1.0.1"):
+    client.environ_base["REMOTE_ADDR"] = address
+    return client.get(f"/webchat/sessions/{visitor.id}/events", buffered=False,
+                      headers={"Authorization": f"Bearer {visitor.token}"})
+
+
+def drain(response) -> tuple[list[str], threading.Thread]:
+    """Read a stream to its end on a thread, as a server thread does, then close it."""
+    chunks: list[str] = []
+
+    def run():
+        for chunk in response.response:
+            chunks.append(chunk.decode() if isinstance(chunk, bytes) else chunk)
+        response.close()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return chunks, thread
+
+
+def test_one_session_holds_one_stream_so_it_cannot_lock_others_out(web):
+    web.config.update(WEBCHAT_MAX_STREAMS=4, WEBCHAT_HEARTBEAT=0.2, WEBCHAT_STREAM_SECONDS=20)
+    client = web.test_client()
+    greedy = Visitor(client)
+    previous = None
+    for _ in range(6):  # a reload, a second tab, a script: each new stream ends the older one
+        response = open_stream(client, greedy)
+        assert response.status_code == 200
+        opened = drain(response)
+        if previous:
+            previous[1].join(3)
+            assert not previous[1].is_alive() and "event: replaced" in "".join(previous[0])
+        previous = opened
+    others = [Visitor(client) for _ in range(3)]
+    held = [open_stream(client, v, f"10.1.0.{i + 2}") for i, v in enumerate(others)]
+    assert [r.status_code for r in held] == [200, 200, 200]
+    full = open_stream(client, Visitor(client), "10.1.0.9")
+    assert full.status_code == 503 and full.headers["Retry-After"]
+    for response in held:
+        response.close()
+    open_stream(client, greedy).close()  # a last one, closed at once, ends the last held
+    previous[1].join(3)
+    assert not previous[1].is_alive()
+
+
+def test_a_newer_stream_ends_the_older_in_another_worker(make_app, redis_url):
+    first, second = make_app(REDIS_URL=redis_url), make_app(REDIS_URL=redis_url)
+    for app in (first, second):
+        app.config.update(WEBCHAT_HEARTBEAT=5, WEBCHAT_STREAM_SECONDS=20)
+    visitor = Visitor(first.test_client())
+    older = drain(open_stream(first.test_client(), visitor))
+    time.sleep(0.3)  # the older stream is waiting on Redis
+    started = time.monotonic()
+    newer = open_stream(second.test_client(), visitor)
+    older[1].join(3)
+    assert not older[1].is_alive() and "event: replaced" in "".join(older[0])
+    assert time.monotonic() - started < 2  # woken at once, not at its next heartbeat
+    newer.close()
+
+
+def test_one_address_gets_half_the_streams_and_the_pool_follows_the_threads(
+        make_app, monkeypatch):
+    monkeypatch.setenv("GUNICORN_THREADS", "8")  # as gunicorn is started: 4 streams
+    app = make_app()
+    app.config.update(WEBCHAT_HEARTBEAT=0.2)
+    client = app.test_client()
+    mine = [open_stream(client, Visitor(client), "10.2.0.1") for _ in range(3)]
+    assert [r.status_code for r in mine] == [200, 200, 503]  # half of 4 for one address
+    theirs = [open_stream(client, Visitor(client), f"10.2.0.{i}") for i in (2, 3, 4)]
+    assert [r.status_code for r in theirs] == [200, 200, 503]  # 4 in all
+    for response in mine + theirs:
+        response.close()
+    monkeypatch.setenv("GUNICORN_THREADS", "32")
+    from channels import gunicorn_conf
+
+    assert gunicorn_conf.thread_count() == 32
+    assert gunicorn_conf.thread_count({}) == gunicorn_conf.DEFAULT_THREADS
+
+
 def test_redis_down_is_a_503_with_an_apology(make_app):
     app = make_app(REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
     client = app.test_client()
@@ -316,17 +397,18 @@ def test_settings_for_origins_and_the_simulator():
     assert Settings.from_env({**live, "SIMULATOR_ENABLED": "true"}).simulator_enabled
 
 
-def test_a_visitor_without_a_phone_hears_back_in_the_chat(web):
-    """Background answers (here: the portal refusing a web-only request) come into the chat."""
-    from tests.conftest import wait_for
+def test_a_visitor_without_a_phone_hears_back_in_the_chat(web, sandbox):
+    """Background answers (here: a status the portal could not give at once) come into the
+    chat of a visitor who has no proven number."""
+    import requests
+
+    from tests.conftest import ADMIN_KEY, wait_for
 
     visitor = Visitor(web.test_client())
-    visitor.send(start="eservices", lang="fr")
-    reply = visitor.send(choice="proc:casier-judiciaire")
-    for answer in ("1234567890", "Kouassi", "Ama", "25/12/1990", "Cotonou"):
-        reply = visitor.send(text=answer)
-    reply = visitor.send(choice=reply["choices"][0]["id"])  # the purpose of the request
-    assert "Vérifiez" in plain(reply["parts"])
-    assert visitor.send(choice="confirm")["end"]
+    visitor.send(start="track", lang="fr")
+    requests.post(f"{sandbox['url']}/api/v1/admin/faults", json={"fail_status": 503},
+                  headers={"X-Admin-Key": ADMIN_KEY}, timeout=5)
+    reply = visitor.send(text="SP-2026-000123")
+    assert reply["end"] and "SP-2026-000123" in plain(reply["parts"])
     entries = wait_for(lambda: [e for e in visitor.history()["entries"] if e.get("live")])
-    assert "135" in entries[-1]["reply"]["parts"][0]
+    assert "SP-2026-000123" in entries[-1]["reply"]["parts"][0]

@@ -7,9 +7,16 @@
   JSON ``{"id", "parts", "choices": [{"id", "label"}], "expects", "end", "error", "lang", ...}``.
 - ``GET /webchat/sessions/<id>/events``: server-sent events for what arrives later (an agent's
   answer, a background result; see :func:`channels.webchat.push`), ``Last-Event-ID`` resumes,
-  a comment every 15 s keeps proxies from closing the stream.
+  a comment every 15 s keeps proxies from closing the stream; one per session, few per
+  process (:mod:`channels.webchat.streams`).
 - ``GET /webchat/sessions/<id>/history``: the whole conversation, for a page reload.
 - ``GET /webchat/widget.js``: the embeddable widget.
+
+A session is anonymous (``web:<sid>``): it can ask questions, browse procedures and track a
+reference (status only).  A ``"phone"`` given when it opens is not trusted (anyone can type
+anyone's number); drafts, "my requests" and e-services wait until the dialog has sent a one-time
+code to a number by SMS and the visitor typed it back (:mod:`dialogs.identity`).  From then on
+the session is that number's.
 
 Cross-origin calls are allowed only from ``WEBCHAT_ORIGINS`` (empty: same origin only); a call
 from another origin gets a 403 before anything is done.  Errors are JSON in the visitor's language;
@@ -22,10 +29,8 @@ import contextlib
 import hmac
 import json
 import logging
-import os
 import re
 import secrets
-import threading
 import time
 from pathlib import Path
 from urllib.parse import urlparse
@@ -55,12 +60,6 @@ SESSION_RATE = 300
 LOCK_TTL = 15
 SID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 LANG = re.compile(r"^[a-z]{2,3}$")
-HEARTBEAT = 15.0
-STREAM_SECONDS = 120.0
-"""A stream ends after this long and the client reconnects (with Last-Event-ID): a worker
-thread is never held forever by a tab left open."""
-_streams = {"open": 0}
-_streams_lock = threading.Lock()
 WIDGET_MAX_AGE = 300
 
 
@@ -209,6 +208,7 @@ def reply_json(reply: Reply, *, sms: bool = True) -> dict:
         "lang": reply.lang,
         "navigable": reply.navigable,
         "handoff": reply.handoff.reason if reply.handoff else None,
+        "input": reply.input,
     }
 
 
@@ -225,19 +225,15 @@ def create_session():
     body = _body()
     lang = _lang(body.get("lang"), rt.manager.default_lang)
     _ = gettext_for(lang)
-    phone = body.get("phone")
-    user_phone = None
-    if phone is not None:
-        user_phone = to_e164(phone, rt.settings.default_region) if isinstance(phone, str) \
-            else None
-        if user_phone is None:
-            raise ApiError(400, _("Numéro de téléphone invalide."))
+    phone = body.get("phone")  # accepted for old pages, never trusted: see the docstring
+    if phone is not None and (not isinstance(phone, str)
+                              or to_e164(phone, rt.settings.default_region) is None):
+        raise ApiError(400, _("Numéro de téléphone invalide."))
     client = (request.remote_addr or "unknown")[:64]
     if rt.store.incr(f"gc:wc:new:{client}", 60) > SESSION_RATE:
         raise ApiError(429, _("Trop de demandes. Réessayez dans une minute."))
     sid = secrets.token_urlsafe(18)
-    user = user_phone or f"web:{sid}"
-    _log().create(sid, {"user": user, "phone": user_phone is not None, "lang": lang,
+    _log().create(sid, {"user": f"web:{sid}", "phone": False, "lang": lang,
                         "created": time.time()}, _ttl())
     token = _serializer().dumps(sid)
     return jsonify(id=sid, token=token), 201
@@ -294,6 +290,7 @@ def _converse(rt, sid: str, meta: dict, lang: str, text: str | None, choice: str
     known = conv.state.get("lang") or conv.profile.get("lang")
     said = None
     reply = None
+    client = (request.remote_addr or "unknown")[:64]
     if locale and known and known != locale:  # the language selector: the manager's entry
         manager.step(conv, Inbound(CHANNEL, user, sid, start="language"))
         reply = manager.step(conv, Inbound(CHANNEL, user, sid, choice=f"lang:{locale}"))
@@ -301,13 +298,16 @@ def _converse(rt, sid: str, meta: dict, lang: str, text: str | None, choice: str
         label = conv.edge.get("choices", {}).get(choice, choice) if choice else None
         said = {"text": text} if text else {"choice": choice, "text": label} if choice else None
         reply = manager.step(conv, Inbound(CHANNEL, user, sid, text=text, choice=choice,
-                                           locale=locale, start=start))
+                                           locale=locale, start=start, client=client))
     elif reply is None:  # only a language, the one in use: show where we are
         reply = manager.show(conv) if conv.state.get("at") else manager.step(
             conv, Inbound(CHANNEL, user, sid, locale=locale, start="home"))
     conv.edge["choices"] = {c.id: c.label for c in reply.choices}
     manager.save(conv, end=reply.end)
     chat = _log()
+    if conv.user != user:  # the visitor proved a number: the session is now that number's
+        chat.update_meta(sid, {"user": conv.user, "phone": True})
+        meta = {**meta, "phone": True}
     ttl = _ttl()
     now = time.time()
     if said:
@@ -326,97 +326,6 @@ def history(sid: str):
     entries = _log().since(sid, 0)
     return jsonify(entries=entries, last_id=max((e["id"] for e in entries), default=0),
                    lang=meta.get("lang"))
-
-
-def _event(entry: dict) -> str:
-    data = json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
-    return f"id: {entry['id']}\nevent: message\ndata: {data}\n\n"
-
-
-@bp.get("/sessions/<sid>/events")
-def events(sid: str):
-    if not SID.match(sid):
-        raise ApiError(404, "session expired")
-    _session(sid)
-    raw_after = request.headers.get("Last-Event-ID") or request.args.get("after") or "0"
-    after = int(raw_after) if raw_after.strip().isdigit() else 0
-    chat = _log()
-    chat.since(sid, after)  # the store answers (else a 503 now, not a broken stream)
-    release = _take_stream()
-    if release is None:
-        response = _error(503, gettext_for(_lang(request.args.get("lang")))(
-            "Service momentanément indisponible. Réessayez dans quelques minutes."))
-        response.headers["Retry-After"] = "15"
-        return response
-    heartbeat = float(current_app.config.get("WEBCHAT_HEARTBEAT", HEARTBEAT))
-    lifetime = float(current_app.config.get("WEBCHAT_STREAM_SECONDS", STREAM_SECONDS))
-
-    def stream():
-        seen = after
-        ends = time.monotonic() + lifetime
-        beat = time.monotonic() + heartbeat
-        yield "retry: 2000\n\n"
-        try:
-            subscription = chat.subscribe(sid)  # first, so nothing pushed from now is missed
-        except StoreUnavailable:
-            return
-        try:
-            pending = chat.since(sid, seen)
-            while True:
-                for entry in pending:
-                    seen = max(seen, entry["id"])
-                    if entry.get("live"):
-                        yield _event(entry)
-                        beat = time.monotonic() + heartbeat
-                now = time.monotonic()
-                if now >= ends:
-                    return
-                if now >= beat:
-                    yield ": ping\n\n"
-                    beat = now + heartbeat
-                subscription.wait(seen, min(beat, ends) - time.monotonic())
-                pending = chat.since(sid, seen)
-        except StoreUnavailable:
-            log.warning("web chat stream ended: session store unavailable")
-        finally:
-            subscription.close()
-
-    response = Response(stream(), mimetype="text/event-stream", headers={
-        "Cache-Control": "no-cache, no-store", "X-Accel-Buffering": "no"})
-    response.call_on_close(release)  # also when the stream never started
-    return response
-
-
-def _stream_limit() -> int:
-    """Streams one process may hold open: each holds a gunicorn thread, and USSD hops, which
-    must answer in well under a second, need the others (``WEBCHAT_MAX_STREAMS`` overrides)."""
-    configured = current_app.config.get("WEBCHAT_MAX_STREAMS")
-    if configured:
-        return int(configured)
-    default = "4" if _rt().settings.redis_url else "8"  # as channels/gunicorn_conf.py
-    try:
-        threads = int(os.environ.get("GUNICORN_THREADS") or default)
-    except ValueError:
-        threads = int(default)
-    return max(1, threads // 2)
-
-
-def _take_stream():
-    """A slot for one more stream and the function that frees it, or None when all are taken."""
-    limit = _stream_limit()
-    with _streams_lock:
-        if _streams["open"] >= limit:
-            return None
-        _streams["open"] += 1
-    freed = []
-
-    def release() -> None:
-        with _streams_lock:
-            if not freed:
-                freed.append(True)
-                _streams["open"] -= 1
-
-    return release
 
 
 @bp.get("/widget.js")
@@ -460,3 +369,4 @@ def push(session_id: str, reply_or_text: Reply | str, *, sender: str = "agent",
                                     "at": time.time()}, rt.settings.chat_session_ttl)
 
 
+from channels.webchat import streams  # noqa: E402,F401  (registers the event stream on bp)

@@ -45,6 +45,16 @@ class ChatLog(Protocol):
     def meta(self, sid: str) -> dict | None:
         """The session's metadata (who, since when), or None when it is unknown or expired."""
 
+    def update_meta(self, sid: str, changes: dict) -> None:
+        """Change some of the session's metadata (the visitor proved a number), same expiry."""
+
+    def claim_stream(self, sid: str) -> int:
+        """Become the session's one live stream: returns its number, and ends the older one
+        (its :meth:`Subscription.wait` returns and :meth:`stream_number` has moved on)."""
+
+    def stream_number(self, sid: str) -> int:
+        """The number of the session's latest stream (0: none)."""
+
     def append(self, sid: str, entry: dict, ttl: int) -> int | None:
         """Add ``entry`` (its ``id`` is set here) and return the id; None for an unknown session."""
 
@@ -71,6 +81,7 @@ class MemoryChatLog:
 
     def __init__(self, clock=time.monotonic) -> None:
         self._sessions: OrderedDict[str, _Session] = OrderedDict()
+        self._streams: dict[str, int] = {}
         self._cond = threading.Condition()
         self._clock = clock
 
@@ -95,6 +106,24 @@ class MemoryChatLog:
         with self._cond:
             session = self._get(sid)
             return dict(session.meta) if session else None
+
+    def update_meta(self, sid: str, changes: dict) -> None:
+        with self._cond:
+            session = self._get(sid)
+            if session is not None:
+                session.meta.update(changes)
+
+    def claim_stream(self, sid: str) -> int:
+        with self._cond:
+            if len(self._streams) > MAX_SESSIONS:  # forget sessions long gone
+                self._streams = {k: v for k, v in self._streams.items() if k in self._sessions}
+            number = self._streams[sid] = self._streams.get(sid, 0) + 1
+            self._cond.notify_all()
+            return number
+
+    def stream_number(self, sid: str) -> int:
+        with self._cond:
+            return self._streams.get(sid, 0)
 
     def append(self, sid: str, entry: dict, ttl: int) -> int | None:
         with self._cond:
@@ -125,7 +154,9 @@ class MemoryChatLog:
         class _Waiter:
             def wait(self, after: int, timeout: float) -> None:
                 with log._cond:
-                    log._cond.wait_for(lambda: log._seq(sid) > after, timeout)
+                    stream = log._streams.get(sid, 0)
+                    log._cond.wait_for(lambda: log._seq(sid) > after
+                                       or log._streams.get(sid, 0) != stream, timeout)
 
             def close(self) -> None:
                 pass
@@ -159,6 +190,10 @@ class RedisChatLog:
         self._append = self.client.register_script(_APPEND)
 
     @staticmethod
+    def _stream_key(sid: str) -> str:
+        return f"gc:wc:stream:{sid}"
+
+    @staticmethod
     def _keys(sid: str) -> tuple[str, str, str, str]:
         return (f"gc:wc:seq:{sid}", f"gc:wc:log:{sid}", f"gc:wc:meta:{sid}", f"gc:wc:ev:{sid}")
 
@@ -178,6 +213,34 @@ class RedisChatLog:
         except redis.RedisError as exc:
             raise StoreUnavailable(str(exc)) from exc
         return json.loads(raw) if raw else None
+
+    def update_meta(self, sid: str, changes: dict) -> None:
+        meta = self.meta(sid)
+        if meta is None:
+            return
+        meta.update(changes)
+        try:
+            self.client.set(self._keys(sid)[2], json.dumps(meta, ensure_ascii=False),
+                            keepttl=True, xx=True)
+        except redis.RedisError as exc:
+            raise StoreUnavailable(str(exc)) from exc
+
+    def claim_stream(self, sid: str) -> int:
+        try:
+            pipe = self.client.pipeline(transaction=True)
+            pipe.incr(self._stream_key(sid))
+            pipe.expire(self._stream_key(sid), 86400)
+            pipe.publish(self._keys(sid)[3], 0)  # wakes the older stream, in any worker
+            number, _expiry, _woken = pipe.execute()
+        except redis.RedisError as exc:
+            raise StoreUnavailable(str(exc)) from exc
+        return int(number)
+
+    def stream_number(self, sid: str) -> int:
+        try:
+            return int(self.client.get(self._stream_key(sid)) or 0)
+        except redis.RedisError as exc:
+            raise StoreUnavailable(str(exc)) from exc
 
     def append(self, sid: str, entry: dict, ttl: int) -> int | None:
         body = json.dumps({k: v for k, v in entry.items() if k != "id"}, ensure_ascii=False)

@@ -9,7 +9,12 @@
  * has a label; Escape closes the panel and gives focus back to the launcher.  The session id and
  * token are kept in localStorage, so a reload shows the conversation again (history endpoint).
  * Later messages (an agent, a background answer) come over a server-sent event stream read with
- * fetch (it carries the bearer token), reconnected with backoff after a network drop.
+ * fetch (it carries the bearer token), reconnected with backoff after a network drop.  A session
+ * has one stream: when another tab of it opens one, this tab's ends ("replaced") and comes back
+ * only when the tab is shown again or the visitor writes.
+ * Proving a phone number (before "my requests" or a request) is a plain part of the dialog: the
+ * bot asks the number, then the code it sent by SMS; the input switches to a phone or one-time-code
+ * keyboard while it waits for them (the reply's "input").
  */
 (function () {
   "use strict";
@@ -186,8 +191,13 @@
   }
   function note(text) { logEl.appendChild(el("p", { "class": "note" }, text)); scroll(); }
   function clearChoices() { qr.textContent = ""; qr.hidden = true; }
+  function fitInput(kind) {
+    input.setAttribute("inputmode", kind === "tel" ? "tel" : kind === "code" ? "numeric" : "text");
+    input.setAttribute("autocomplete", kind === "tel" ? "tel" : kind === "code" ? "one-time-code" : "off");
+  }
   function showReply(r, from) {
     if (!r) return;
+    if (from !== "agent") fitInput(r.input);
     if (r.error) bubble("err", t("bot"), [r.error]);
     if (r.parts && r.parts.length) {
       bubble(from === "agent" ? "agent" : "bot", from === "agent" ? t("agent") : t("bot"),
@@ -256,6 +266,7 @@
     post(body).then(function (reply) {
       status.textContent = "";
       showReply(reply, "bot");
+      if (state.replaced) { state.replaced = false; connect(); }
     }).catch(function (r) {
       status.textContent = "";
       var msg = r && r.data && r.data.error;
@@ -351,6 +362,7 @@
     }).then(function (how) {
       if (state.stream !== ctrl) return;
       state.stream = null;
+      if (state.replaced) return;  /* another tab of this session has the stream now */
       if (how === "busy") retry(15000 + Math.random() * 5000);
       else if (how !== "gone") retry(how === "ended" ? 500 : null);
     }, function () {
@@ -367,19 +379,24 @@
     state.retryTimer = setTimeout(connect, wait);
   }
   function dispatch(block) {
-    var id = null, data = [];
+    var id = null, data = [], kind = "message";
     block.split("\n").forEach(function (line) {
-      if (line.indexOf("id:") === 0) id = line.slice(3).trim();
+      if (line.indexOf("event:") === 0) kind = line.slice(6).trim();
+      else if (line.indexOf("id:") === 0) id = line.slice(3).trim();
       else if (line.indexOf("data:") === 0) data.push(line.slice(5).replace(/^ /, ""));
     });
-    if (!data.length) return;
+    if (kind === "replaced") { state.replaced = true; return; }
+    if (!data.length || kind !== "message") return;
     var n = parseInt(id, 10);
     if (n && n <= state.lastLive) return;
     if (n) state.lastLive = n;
     try { showEntry(JSON.parse(data.join("\n"))); } catch (e) { /* not for us */ }
   }
   window.addEventListener("online", function () {
-    if (state.sid && !state.stream) { state.backoff = 1000; retry(100); }
+    if (state.sid && !state.stream && !state.replaced) { state.backoff = 1000; retry(100); }
+  });
+  document.addEventListener("visibilitychange", function () {
+    if (!document.hidden && state.replaced) { state.replaced = false; connect(); }
   });
 
   if (inline || (saved && saved.open)) openPanel(true);
