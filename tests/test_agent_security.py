@@ -1,0 +1,88 @@
+"""The console under attack, on real databases and a real HTTP server: parallel password
+guesses, login floods, stolen cookies, spreadsheet formulas in exports, absurd ids and bodies."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+import sqlalchemy as sa
+
+from channels.agent import migrate, records
+from channels.agent.accounts import Accounts
+from channels.sms.messages import engine_for
+
+PASSWORD = "a long password"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'agent.db'}"
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def engine(db_url):
+    engine = engine_for(db_url)
+    migrate.upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+def _audit_actions(engine) -> list[str]:
+    with engine.connect() as db:
+        return list(db.execute(sa.select(records.audit.c.action)).scalars())
+
+
+# -- 1. lock-out under parallel guesses -----------------------------------------------------------
+
+
+def test_parallel_wrong_passwords_lock_the_account_after_max_failures_guesses(engine):
+    """30 threads guess at once: only AGENT_MAX_FAILURES guesses are ever checked, then the
+    account is locked (even the right password is refused) until the lock-out ends."""
+    accounts = Accounts(engine, max_failures=5, lockout_minutes=15)
+    accounts.add(login="awa", password=PASSWORD)
+    start = threading.Barrier(30)
+    results: list[str | None] = []
+    errors: list[BaseException] = []
+
+    def guess(n: int) -> None:
+        try:
+            start.wait()
+            results.append(accounts.authenticate("awa", f"guess number {n}", ip="10.0.0.9").problem)
+        except BaseException as exc:  # noqa: BLE001 - any failure of a thread fails the test
+            errors.append(exc)
+
+    threads = [threading.Thread(target=guess, args=(n,)) for n in range(30)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors, errors
+    assert len(results) == 30 and set(results) <= {"bad", "locked"}
+    actions = _audit_actions(engine)
+    checked = actions.count("login_failed") + actions.count("account_locked")
+    assert checked == 5, f"{checked} guesses checked"
+    assert actions.count("account_locked") == 1
+    assert actions.count("login_refused_locked") == 25
+    assert accounts.authenticate("awa", PASSWORD).problem == "locked"
+    agent = accounts.by_login("awa")
+    assert agent is not None and agent.locked_until is not None
+
+
+def test_a_right_password_clears_the_count_and_an_expired_lock_counts_again(engine):
+    now = {"t": records.now()}
+    accounts = Accounts(engine, max_failures=3, lockout_minutes=15, clock=lambda: now["t"])
+    accounts.add(login="ben", password=PASSWORD)
+    assert accounts.authenticate("ben", "wrong one").problem == "bad"
+    assert accounts.authenticate("ben", PASSWORD).agent is not None
+    assert accounts.by_login("ben").failed_attempts == 0
+    for expected in ("bad", "bad", "locked"):
+        assert accounts.authenticate("ben", "wrong one").problem == expected
+    assert accounts.authenticate("ben", PASSWORD).problem == "locked"
+    import datetime as dt
+
+    now["t"] += dt.timedelta(minutes=16)
+    assert accounts.authenticate("ben", "wrong one").problem == "bad"  # counting starts again
+    assert accounts.authenticate("ben", PASSWORD).agent is not None
