@@ -37,7 +37,10 @@ def create_app(settings: Settings | None = None, rt: runtime.Runtime | None = No
     rt.portal.start_refresh()
 
     app = Flask(__name__)
-    app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=256 * 1024)
+    app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=256 * 1024,
+                      # no cross-site request carries the console's cookie; HTTPS only in prod
+                      SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_HTTPONLY=True,
+                      SESSION_COOKIE_SECURE=settings.env == "production")
     app.session_interface = BrowserSessionInterface()
     app.extensions["guichet"] = rt
     app.register_blueprint(health.bp)

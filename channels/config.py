@@ -177,6 +177,8 @@ class Settings:
     agent_lockout_minutes: int = 15
     handoff_default_minutes: float = 5.0
     """Estimated handling time per queue position until there are recent hand-offs to measure."""
+    env: str = "development"
+    """``GUICHET_ENV``: ``development`` or ``production`` (secure cookies, stricter checks)."""
 
     @property
     def embedded_store(self) -> bool:
@@ -220,7 +222,12 @@ class Settings:
         secret = env.get("SECRET_KEY", "").strip() or cls.secret_key
         production = bool(at_username) and at_username != "sandbox"
         office_hours, office_timezone = _office_hours(env)
+        guichet_env = env.get("GUICHET_ENV", "").strip().lower() or cls.env
+        if guichet_env not in ("development", "production"):
+            raise ConfigError("GUICHET_ENV", f"expected development or production, "
+                                             f"got {guichet_env!r}")
         return cls(
+            env=guichet_env,
             port=_int(env, "PORT", 8000, 1, 65535),
             redis_url=_url(env, "REDIS_URL", ("redis", "rediss", "unix")),
             database_url=database_url,

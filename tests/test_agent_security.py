@@ -86,3 +86,67 @@ def test_a_right_password_clears_the_count_and_an_expired_lock_counts_again(engi
     now["t"] += dt.timedelta(minutes=16)
     assert accounts.authenticate("ben", "wrong one").problem == "bad"  # counting starts again
     assert accounts.authenticate("ben", PASSWORD).agent is not None
+
+
+# -- the console over HTTP ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def console_app(make_app, at_fake):
+    """A console with two agents and a supervisor; DATABASE_URL as the test asks."""
+
+    def make(**env: str):
+        fake, url = at_fake
+        app = make_app(AT_USERNAME=fake.username, AT_API_KEY=fake.api_key, AT_API_URL=url,
+                       **env)
+        desk = app.extensions["guichet"].desk
+        for login, role in (("awa", "agent"), ("ben", "agent"), ("eve", "supervisor")):
+            if desk.accounts.by_login(login) is None:  # a second app on the same database
+                desk.accounts.add(login=login, password=PASSWORD, role=role,
+                                  languages="fr", display_name=login.title())
+        return app
+
+    return make
+
+
+def _login(app, login: str = "awa", *, https: bool = False):
+    from tests.test_agent_console import Console
+
+    c = Console(app)
+    if https:  # as behind the production TLS proxy
+        c.client.environ_base["wsgi.url_scheme"] = "https"
+    response = c.login(login)
+    assert response.status_code == 303, response.text
+    return c, response
+
+
+# -- 3. session cookie ----------------------------------------------------------------------------
+
+
+def test_a_cookie_copied_before_logout_no_longer_works_after_it(console_app):
+    app = console_app()
+    c, _ = _login(app)
+    stolen = c.client.get_cookie("session").value
+    thief = app.test_client()
+    thief.set_cookie("session", stolen)
+    assert thief.get("/agent/queue.json", headers={"Accept": "application/json"}).status_code \
+        == 200  # a copy works while the session lives
+    c.post("/agent/logout", as_json=False)
+    assert c.get("/agent/queue").status_code == 302
+    replay = thief.get("/agent/queue.json", headers={"Accept": "application/json"})
+    assert replay.status_code == 401
+    page = thief.get("/agent/queue")
+    assert page.status_code == 302 and "/agent/login" in page.headers["Location"]
+    again, _ = _login(app)  # a new login works
+    assert again.json("/agent/queue.json").status_code == 200
+
+
+def test_the_session_cookie_is_samesite_and_secure_in_production(console_app):
+    dev = console_app()
+    _, response = _login(dev)
+    cookie = response.headers["Set-Cookie"]
+    assert "SameSite=Lax" in cookie and "HttpOnly" in cookie and "Secure" not in cookie
+    prod = console_app(GUICHET_ENV="production", SECRET_KEY="s" * 48)
+    _, response = _login(prod, https=True)
+    cookie = response.headers["Set-Cookie"]
+    assert "SameSite=Lax" in cookie and "Secure" in cookie and "HttpOnly" in cookie

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import getpass
+import hashlib
 import os
 import re
 import secrets
@@ -27,7 +28,7 @@ import sqlalchemy as sa
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from channels.agent import records
-from channels.agent.records import ROLES, accounts
+from channels.agent.records import ROLES, accounts, sessions
 
 LOGIN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 MIN_PASSWORD = 10
@@ -64,6 +65,11 @@ class Agent:
 
 def _split(value: str | None) -> tuple[str, ...]:
     return tuple(p.strip().lower() for p in (value or "").split(",") if p.strip())
+
+
+def _digest(token: str) -> str:
+    """What the database keeps of a session id: a leaked table opens no session."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _agent(row: sa.Row) -> Agent:
@@ -220,6 +226,37 @@ class Accounts:
         with self.engine.begin() as db:
             db.execute(accounts.update().where(accounts.c.id == agent_id)
                        .values(session_nonce=secrets.token_hex(8)))
+            db.execute(sessions.update().where(sessions.c.agent_id == agent_id,
+                                               sessions.c.ended_at.is_(None))
+                       .values(ended_at=self.clock()))
+
+    # -- server-side sessions: the cookie holds a random id, the database whether it lives
+
+    def open_session(self, agent_id: int) -> str:
+        """A new session for a login; returns the secret id the cookie carries."""
+        token = secrets.token_urlsafe(32)
+        with self.engine.begin() as db:
+            db.execute(sessions.insert().values(id=_digest(token), agent_id=agent_id,
+                                                created_at=self.clock()))
+        return token
+
+    def session_alive(self, token: str | None, agent_id: int) -> bool:
+        """True while the session was opened for this agent and not ended (logout)."""
+        if not token:
+            return False
+        with self.engine.connect() as db:
+            return db.execute(sa.select(sessions.c.id).where(
+                sessions.c.id == _digest(token), sessions.c.agent_id == agent_id,
+                sessions.c.ended_at.is_(None))).first() is not None
+
+    def end_session(self, token: str | None) -> None:
+        """Logout: this session id is refused from now on, whoever holds a copy."""
+        if not token:
+            return
+        with self.engine.begin() as db:
+            db.execute(sessions.update().where(sessions.c.id == _digest(token),
+                                               sessions.c.ended_at.is_(None))
+                       .values(ended_at=self.clock()))
 
     def set_password(self, login: str, password: str, *, by: str | None = None) -> None:
         if len(password) < MIN_PASSWORD:

@@ -228,7 +228,7 @@ def login():
         if _wants_json():
             return jsonify(error=message, problem=result.problem), 401
         return _login_page(message, 401, request.form.get("login", ""))
-    auth.log_in(result.agent)
+    auth.log_in(desk.accounts, result.agent)
     if _wants_json():
         return jsonify(ok=True, agent=result.agent.login, role=result.agent.role,
                        csrf_token=auth.csrf_token())
@@ -237,8 +237,9 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    _desk().audit(g.agent, "logout", ip=_ip())
-    auth.log_out()
+    desk = _desk()
+    desk.audit(g.agent, "logout", ip=_ip())
+    auth.log_out(desk.accounts)
     return redirect(url_for("agent.login"), 303)
 
 

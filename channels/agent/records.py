@@ -11,6 +11,8 @@ agents and the audit log.  SQLAlchemy Core on SQLite or PostgreSQL; Alembic owns
 - ``agent_callbacks``: callback requests (USSD, or outside office hours).
 - ``agent_accounts``: agents and supervisors (hashed passwords, lock-out counters).
 - ``agent_audit``: who read or did what, when.
+- ``agent_sessions``: the console sessions opened at login and ended at logout (the cookie
+  carries a random id whose SHA-256 is stored here, so a copied cookie dies with the session).
 """
 
 from __future__ import annotations
@@ -162,6 +164,16 @@ audit = sa.Table(
     sa.Column("detail", sa.Text),
     sa.Column("ip", sa.String(64)),
     sa.Index("ix_agent_audit_at", "at"),
+)
+
+sessions = sa.Table(
+    "agent_sessions", metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("agent_id", sa.Integer, sa.ForeignKey("agent_accounts.id"), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("ended_at", UTCDateTime),
+    sa.Index("ix_agent_sessions_agent", "agent_id"),
+    sa.Index("ix_agent_sessions_created_at", "created_at"),
 )
 
 TABLES = tuple(metadata.tables)
