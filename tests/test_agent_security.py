@@ -35,7 +35,7 @@ def _audit_actions(engine) -> list[str]:
         return list(db.execute(sa.select(records.audit.c.action)).scalars())
 
 
-# -- 1. lock-out under parallel guesses -----------------------------------------------------------
+# -- 1. lock-out under parallel guesses ------------------------------------------------------------
 
 
 def test_parallel_wrong_passwords_lock_the_account_after_max_failures_guesses(engine):
@@ -88,7 +88,7 @@ def test_a_right_password_clears_the_count_and_an_expired_lock_counts_again(engi
     assert accounts.authenticate("ben", PASSWORD).agent is not None
 
 
-# -- the console over HTTP ------------------------------------------------------------------------
+# -- the console over HTTP -------------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -120,7 +120,7 @@ def _login(app, login: str = "awa", *, https: bool = False):
     return c, response
 
 
-# -- 3. session cookie ----------------------------------------------------------------------------
+# -- 3. session cookie -----------------------------------------------------------------------------
 
 
 def test_a_cookie_copied_before_logout_no_longer_works_after_it(console_app):
@@ -150,3 +150,35 @@ def test_the_session_cookie_is_samesite_and_secure_in_production(console_app):
     _, response = _login(prod, https=True)
     cookie = response.headers["Set-Cookie"]
     assert "SameSite=Lax" in cookie and "Secure" in cookie and "HttpOnly" in cookie
+
+
+# -- 4. spreadsheet formulas in the export ---------------------------------------------------------
+
+
+def test_the_export_never_hands_a_spreadsheet_a_live_formula(console_app):
+    import csv
+    import io
+
+    from dialogs.handoff import Exchange
+
+    app = console_app()
+    desk = app.extensions["guichet"].desk
+    phone = "+2290197003344"
+    said = ['=HYPERLINK("http://evil.example","cliquez")', "+cmd|' /C calc'!A0", "-cmd",
+            "@SUM(A1:A9)", "\t=cmd", "\r=cmd", "bonjour = salut"]
+    desk.enqueue(channel="sms", session="sms:x", user=phone, lang="fr", reason="asked",
+                 topic=None)
+    for text in said:
+        desk.record(Exchange("sms", "sms:x", phone, "in", text, "fr"))
+    eve, _ = _login(app, "eve")
+    response = eve.get("/agent/export.csv?days=7")
+    assert response.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(response.text, newline="")))
+    texts = [r["text"] for r in rows]
+    for text in said[:-1]:
+        assert "'" + text in texts
+    assert "bonjour = salut" in texts  # only a leading sign is a formula
+    for row in rows:
+        for value in row.values():
+            assert not value.startswith(("=", "+", "-", "@", "\t", "\r")), row
+    assert {r["user"] for r in rows} == {"'+***********44"}

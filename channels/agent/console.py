@@ -544,6 +544,17 @@ def audit_log():
                            counts=desk.counts(g.agent))
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert(value):
+    """A cell a spreadsheet shows as text, never runs: a citizen's ``=HYPERLINK(...)`` gets a
+    leading quote (OWASP's CSV injection advice)."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 @bp.get("/export.csv")
 @supervisor_only
 def export():
@@ -556,6 +567,6 @@ def export():
               "procedure", "text", "satisfaction"]
     writer = csv.DictWriter(out, fieldnames=fields)
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({k: _inert(v) for k, v in row.items()} for row in rows)
     return Response(out.getvalue(), mimetype="text/csv", headers={
         "Content-Disposition": f"attachment; filename=transcripts-{days}d.csv"})
