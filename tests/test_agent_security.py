@@ -182,3 +182,44 @@ def test_the_export_never_hands_a_spreadsheet_a_live_formula(console_app):
         for value in row.values():
             assert not value.startswith(("=", "+", "-", "@", "\t", "\r")), row
     assert {r["user"] for r in rows} == {"'+***********44"}
+
+
+# -- 5. ids the database cannot hold, bodies that are not objects ---------------------------------
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_huge_ids_are_404_and_a_json_body_that_is_not_an_object_is_400(console_app, request,
+                                                                       database):
+    env = {}
+    if database == "postgresql":
+        env["DATABASE_URL"] = request.getfixturevalue("postgres_url")
+    app = console_app(**env)
+    desk = app.extensions["guichet"].desk
+    desk.enqueue(channel="sms", session="sms:1", user="+2290197003344", lang="fr",
+                 reason="asked", topic=None)
+    c, _ = _login(app, "eve")
+    cid = c.json("/agent/queue.json").json["items"][0]["id"]
+    for huge in (2**31, 2**63, 2**64 + 5):
+        assert c.get(f"/agent/c/{huge}").status_code == 404
+        assert c.json(f"/agent/c/{huge}.json").status_code == 404
+        for action in ("take", "close", "reply", "transfer"):
+            assert c.post(f"/agent/c/{huge}/{action}", {"text": "x"}).status_code == 404
+        assert c.post(f"/agent/callbacks/{huge}/take").status_code == 404
+        assert c.json(f"/agent/updates.json?conversation={huge}").status_code == 404
+        assert c.json(f"/agent/updates.json?after={huge}").status_code == 200
+    assert c.json(f"/agent/updates.json?conversation={cid}&after={2**63}").status_code == 200
+    assert c.post(f"/agent/c/{cid}/take").status_code == 200
+    assert c.post(f"/agent/c/{cid}/transfer", {"to": str(2**63)}).status_code == 400
+    not_objects = ("[1, 2]", '"bonjour"', "42", "null")
+    for action, bodies in (("reply", (*not_objects, '{"text": 42}')),
+                           ("transfer", (*not_objects, '{"to": [1]}'))):
+        for body in bodies:
+            response = c.client.post(f"/agent/c/{cid}/{action}", data=body,
+                                     content_type="application/json",
+                                     headers={"X-CSRF-Token": c.token,
+                                              "Accept": "application/json"})
+            assert response.status_code == 400, (action, body, response.status_code)
+            assert response.json["error"]
+    ok = c.client.post(f"/agent/c/{cid}/transfer", json={"to": "queue"},
+                       headers={"X-CSRF-Token": c.token, "Accept": "application/json"})
+    assert ok.status_code == 200

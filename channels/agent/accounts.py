@@ -125,6 +125,8 @@ class Accounts:
         return agent
 
     def get(self, agent_id: int) -> Agent | None:
+        if not 0 < agent_id <= records.MAX_ID:  # no such row; the driver would raise
+            return None
         with self.engine.connect() as db:
             row = db.execute(sa.select(accounts).where(accounts.c.id == agent_id)).first()
         return _agent(row) if row else None

@@ -242,6 +242,8 @@ class HandoffDesk:
     # == the console ========================================================================
 
     def conversation(self, conv_id: int) -> Conv | None:
+        if not 0 < conv_id <= records.MAX_ID:  # no such row; the driver would raise
+            return None
         with self.engine.connect() as db:
             row = db.execute(sa.select(conversations).where(conversations.c.id == conv_id)).first()
         if row is None:

@@ -29,6 +29,9 @@ OPEN = ("waiting", "active")
 DIRECTIONS = ("in", "out", "agent")
 ROLES = ("agent", "supervisor")
 CALLBACK_STATUSES = ("open", "taken", "done", "cancelled")
+MAX_ID = 2**31 - 1
+"""The largest id an ``Integer`` column holds on PostgreSQL (SQLite's are wider): a larger one
+in a URL names no record (404), instead of an out-of-range error from the driver (500)."""
 
 
 class UTCDateTime(sa.types.TypeDecorator):
