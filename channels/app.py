@@ -13,6 +13,7 @@ from flask import Flask, jsonify
 
 import nlu
 from channels import health, logs, runtime
+from channels.agent import throttle as agent_throttle
 from channels.agent.console import bp as agent_bp
 from channels.config import Settings
 from channels.queue import ThreadQueue
@@ -49,6 +50,9 @@ def create_app(settings: Settings | None = None, rt: runtime.Runtime | None = No
     app.register_blueprint(whatsapp_bp)
     app.register_blueprint(nlu_bp)
     app.register_blueprint(agent_bp)
+    agent_throttle.init_app(app, per_address=settings.agent_login_rate,
+                            overall=settings.agent_login_global_rate,
+                            redis_url=settings.redis_url)
     app.register_blueprint(webchat_bp)
     app.register_blueprint(simulator_bp)
     if isinstance(rt.queue, ThreadQueue):  # embedded mode: nobody else will answer them

@@ -87,6 +87,20 @@ def _languages(env: Mapping[str, str], name: str) -> tuple[str, ...]:
     return codes
 
 
+def _rate(env: Mapping[str, str], name: str, default: str) -> str:
+    """A rate limit in Flask-Limiter's notation (``10/minute``, ``5 per second;100/hour``)."""
+    from limits import parse_many
+
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        parse_many(raw)
+    except ValueError:
+        raise ConfigError(name, f"expected a rate like 10/minute, got {raw!r}") from None
+    return raw
+
+
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raw = env.get(name, "").strip().lower()
     if not raw:
@@ -177,6 +191,10 @@ class Settings:
     agent_lockout_minutes: int = 15
     handoff_default_minutes: float = 5.0
     """Estimated handling time per queue position until there are recent hand-offs to measure."""
+    agent_login_rate: str = "10/minute"
+    """Login attempts one client address may make (limits' notation, e.g. ``10/minute``)."""
+    agent_login_global_rate: str = "60/minute"
+    """Login attempts every address together may make: bounds the CPU spent hashing passwords."""
     env: str = "development"
     """``GUICHET_ENV``: ``development`` or ``production`` (secure cookies, stricter checks)."""
 
@@ -228,6 +246,9 @@ class Settings:
                                              f"got {guichet_env!r}")
         return cls(
             env=guichet_env,
+            agent_login_rate=_rate(env, "AGENT_LOGIN_RATE", cls.agent_login_rate),
+            agent_login_global_rate=_rate(env, "AGENT_LOGIN_GLOBAL_RATE",
+                                          cls.agent_login_global_rate),
             port=_int(env, "PORT", 8000, 1, 65535),
             redis_url=_url(env, "REDIS_URL", ("redis", "rediss", "unix")),
             database_url=database_url,

@@ -223,3 +223,134 @@ def test_huge_ids_are_404_and_a_json_body_that_is_not_an_object_is_400(console_a
     ok = c.client.post(f"/agent/c/{cid}/transfer", json={"to": "queue"},
                        headers={"X-CSRF-Token": c.token, "Accept": "application/json"})
     assert ok.status_code == 200
+
+
+# -- 2. login throttle ----------------------------------------------------------------------------
+
+
+def _from(app, address: str):
+    from tests.test_agent_console import Console
+
+    c = Console(app)
+    c.client.environ_base["REMOTE_ADDR"] = address
+    return c
+
+
+def test_logins_are_throttled_per_address_with_a_french_429_before_any_hash(console_app):
+    app = console_app(AGENT_LOGIN_RATE="3/minute", AGENT_LOGIN_GLOBAL_RATE="100/minute")
+    desk = app.extensions["guichet"].desk
+    guesser = _from(app, "10.0.0.1")
+    for _ in range(3):
+        assert guesser.login("nobody", "guess guess").status_code == 401
+    throttled = guesser.login("awa")  # even the right password: not checked at all
+    assert throttled.status_code == 429
+    assert "Trop de tentatives de connexion" in throttled.text
+    assert "<form" in throttled.text  # the login page, with the message
+    assert throttled.headers.get("Retry-After")
+    as_json = guesser.client.post("/agent/login", data={
+        "login": "awa", "password": PASSWORD, "csrf_token": guesser.token},
+        headers={"Accept": "application/json"})
+    assert as_json.status_code == 429 and as_json.json["problem"] == "throttled"
+    assert "Trop de tentatives" in as_json.json["error"]
+    actions = [e["action"] for e in desk.audit_log()]
+    assert actions.count("login_failed") == 3 and "login" not in actions  # 3 hashes, no more
+    assert _from(app, "10.0.0.2").login("awa").status_code == 303  # another address logs in
+    assert guesser.get("/agent/login").status_code == 200  # the page itself is not throttled
+
+
+def test_logins_from_many_addresses_meet_the_global_limit(console_app):
+    app = console_app(AGENT_LOGIN_RATE="100/minute", AGENT_LOGIN_GLOBAL_RATE="5/minute")
+    answers = [_from(app, f"10.0.1.{n}").login("nobody", "guess guess").status_code
+               for n in range(8)]
+    assert answers == [401] * 5 + [429] * 3
+
+
+def test_with_redis_every_worker_shares_the_login_counts(console_app, redis_url):
+    first = console_app(REDIS_URL=redis_url, AGENT_LOGIN_RATE="2/minute")
+    second = console_app(REDIS_URL=redis_url, AGENT_LOGIN_RATE="2/minute")
+    assert _from(first, "10.0.2.1").login("nobody", "guess one").status_code == 401
+    assert _from(second, "10.0.2.1").login("nobody", "guess two").status_code == 401
+    assert _from(first, "10.0.2.1").login("nobody", "guess three").status_code == 429
+    assert _from(second, "10.0.2.1").login("awa").status_code == 429
+
+
+def test_a_bad_rate_stops_start_up_naming_the_variable():
+    from channels.config import ConfigError, Settings
+
+    with pytest.raises(ConfigError, match="AGENT_LOGIN_RATE"):
+        Settings.from_env({"AGENT_LOGIN_RATE": "lots"})
+    with pytest.raises(ConfigError, match="AGENT_LOGIN_GLOBAL_RATE"):
+        Settings.from_env({"AGENT_LOGIN_GLOBAL_RATE": "10 per fortnight"})
+
+
+FLOOD = """
+import collections, json, re, sys, threading, time
+import requests
+
+base, seconds = sys.argv[1], float(sys.argv[2])
+statuses = collections.Counter()
+lock = threading.Lock()
+stop = time.monotonic() + seconds
+
+def guess(n):
+    browser = requests.Session()
+    page = browser.get(base + "/agent/login", timeout=10)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)[1]
+    while time.monotonic() < stop:
+        answer = browser.post(base + "/agent/login", allow_redirects=False, timeout=30,
+                              data={"login": "guess%d" % n, "password": "wrong password",
+                                    "csrf_token": token})
+        with lock:
+            statuses[answer.status_code] += 1
+
+threads = [threading.Thread(target=guess, args=(n,)) for n in range(24)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+print(json.dumps(statuses))
+"""
+
+
+def test_a_login_flood_never_slows_ussd_hops(console_app):
+    """24 clients (another process) guess passwords as fast as they can on a real server while
+    a phone dials: throttled attempts never reach the password hash, and USSD hops stay quick.
+    """
+    import json
+    import statistics
+    import subprocess
+    import sys
+    import time
+
+    import requests
+
+    from tests.fakes.serving import serve
+
+    app = console_app()  # the defaults: 10/minute per address, 60/minute overall
+    desk = app.extensions["guichet"].desk
+    base, server = serve(app)
+    try:
+        flood = subprocess.Popen([sys.executable, "-c", FLOOD, base, "4"],
+                                 stdout=subprocess.PIPE, text=True)
+        time.sleep(1.0)  # the flood is in full swing
+        hops = []
+        for n in range(20):
+            started = time.perf_counter()
+            screen = requests.post(f"{base}/ussd", timeout=10, data={
+                "sessionId": f"flood-{n}", "serviceCode": "*202#",
+                "phoneNumber": "+2290197000009", "networkCode": "61000", "text": ""})
+            hops.append(time.perf_counter() - started)
+            assert screen.status_code == 200 and screen.text.startswith("CON ")
+        out, _ = flood.communicate(timeout=60)
+    finally:
+        server.shutdown()
+    statuses = {int(k): v for k, v in json.loads(out).items()}
+    attempts = sum(statuses.values())
+    hashed = [e["action"] for e in desk.audit_log(5000)].count("login_failed")
+    print(f"\nUSSD hop median {statistics.median(hops) * 1000:.0f} ms, slowest "
+          f"{max(hops) * 1000:.0f} ms, under {attempts} login attempts ({statuses}), "
+          f"{hashed} hashed")
+    assert set(statuses) <= {401, 429}  # never a 5xx
+    assert hashed <= 10, f"{hashed} of {attempts} guesses reached the password hash"
+    assert attempts > 100  # it was a flood
+    assert statistics.median(hops) < 0.3, hops  # 3 ms unloaded; 0.6 s unthrottled

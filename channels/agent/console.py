@@ -184,6 +184,19 @@ def _desk_error(exc: DeskError):
     return redirect(request.referrer or url_for("agent.queue")), 303
 
 
+@bp.errorhandler(429)
+def _throttled(_error):
+    """Too many login attempts (Flask-Limiter, before any password is checked)."""
+    message = ("Trop de tentatives de connexion depuis ce poste ou sur le service : "
+               "patientez une minute puis réessayez.")
+    if _wants_json():
+        response = jsonify(error=message, problem="throttled")
+    else:
+        response = render_template("agent/login.html", error=message, expired=False,
+                                   login=request.form.get("login", ""))
+    return response, 429, {"Retry-After": "60"}
+
+
 @bp.errorhandler(403)
 def _forbidden(_error):
     if _wants_json():
