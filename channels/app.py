@@ -12,7 +12,7 @@ import threading
 from flask import Flask, jsonify
 
 import nlu
-from channels import health, logs, runtime
+from channels import health, logs, retention, runtime
 from channels.agent import throttle as agent_throttle
 from channels.agent.console import bp as agent_bp
 from channels.config import Settings
@@ -57,6 +57,10 @@ def create_app(settings: Settings | None = None, rt: runtime.Runtime | None = No
     app.register_blueprint(simulator_bp)
     if isinstance(rt.queue, ThreadQueue):  # embedded mode: nobody else will answer them
         threading.Thread(target=resume_unfinished, args=(rt,), daemon=True).start()
+        # ... nor purge personal data past its retention (make worker does it with Redis)
+        purger = retention.Purger(lambda: retention.purge(settings, rt.messages.engine),
+                                  first_after=60.0).start()
+        rt.closers.append(purger.stop)
     # Load the NLU model now, off the request path, so the first question is not slow.
     threading.Thread(target=nlu.get_nlu, name="nlu-warmup", daemon=True).start()
 

@@ -185,6 +185,13 @@ class Settings:
     """When the call-centre answers (Africa/Porto-Novo time); ``always`` for round the clock."""
     office_timezone: str = "Africa/Porto-Novo"
     transcript_retention_days: int = 90
+    """``RETENTION_TRANSCRIPT_DAYS`` (formerly ``TRANSCRIPT_RETENTION_DAYS``): hand-off
+    transcripts and the identity on closed conversations and callbacks."""
+    retention_bot_exchanges_hours: int = 24
+    """Exchanges with the bot, kept in the session store in case a hand-off needs them."""
+    retention_sms_inbound_days: int = 30
+    retention_outbound_days: int = 30
+    retention_audit_days: int = 365
     agent_session_minutes: int = 30
     """An agent's console session ends after this long without an action."""
     agent_max_failures: int = 5
@@ -284,7 +291,14 @@ class Settings:
             simulator_enabled=_bool(env, "SIMULATOR_ENABLED", not production),
             office_hours=office_hours,
             office_timezone=office_timezone,
-            transcript_retention_days=_int(env, "TRANSCRIPT_RETENTION_DAYS", 90, 1, 3650),
+            transcript_retention_days=_int(
+                env, "RETENTION_TRANSCRIPT_DAYS", _int(env, "TRANSCRIPT_RETENTION_DAYS", 90, 1,
+                                                       3650), 1, 3650),
+            retention_bot_exchanges_hours=_int(env, "RETENTION_BOT_EXCHANGES_HOURS", 24, 1,
+                                               7 * 24),
+            retention_sms_inbound_days=_int(env, "RETENTION_SMS_INBOUND_DAYS", 30, 1, 3650),
+            retention_outbound_days=_int(env, "RETENTION_OUTBOUND_DAYS", 30, 1, 3650),
+            retention_audit_days=_int(env, "RETENTION_AUDIT_DAYS", 365, 1, 3650),
             agent_session_minutes=_int(env, "AGENT_SESSION_MINUTES", 30, 1, 24 * 60),
             agent_max_failures=_int(env, "AGENT_MAX_FAILURES", 5, 1, 100),
             agent_lockout_minutes=_int(env, "AGENT_LOCKOUT_MINUTES", 15, 1, 24 * 60),

@@ -104,7 +104,7 @@ def build(settings: Settings, *, retry_delays: Sequence[float] = DEFAULT_DELAYS)
     else:
         queue = ThreadQueue(delays=retry_delays)
     effects = QueuedEffects(queue)
-    desk = build_desk(settings, messages.engine, queue)
+    desk = build_desk(settings, messages.engine, queue, store)
     manager = DialogManager(
         store, portal, effects,
         languages=settings.languages,

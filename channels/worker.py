@@ -4,6 +4,8 @@ A plain ``rq worker`` forks a fresh process for every job, which then imports Gu
 builds its runtime (portal client, database engine) again: about a second a job, measured in
 bench/sms.py.  This worker builds the runtime once and runs jobs in its own process
 (RQ's SimpleWorker); run several of them for parallelism.  Jobs keep RQ's timeouts and retries.
+With ``--with-scheduler`` it also runs the retention purge (:mod:`channels.retention`) at start
+and every few hours, one worker at a time.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from redis import Redis
 from rq import Queue
 from rq.worker import SimpleWorker
 
-from channels import logs, runtime
+from channels import logs, retention, runtime
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,8 +33,14 @@ def main(argv: list[str] | None = None) -> int:
     if not args.url:
         parser.error("set REDIS_URL or --url")
     logs.configure()
-    runtime.current()  # build the runtime once, before the first job
+    rt = runtime.current()  # build the runtime once, before the first job
     connection = Redis.from_url(args.url)
+    if args.with_scheduler:  # the scheduling worker also purges personal data past retention
+        purger = retention.Purger(lambda: retention.purge(rt.settings, rt.messages.engine),
+                                  first_after=retention.EVERY,
+                                  claim=retention.redis_claim(args.url))
+        purger.run_once()
+        purger.start()
     queues = [Queue(name, connection=connection) for name in args.queues]
     worker = SimpleWorker(queues, connection=connection)
     worker.work(burst=args.burst, with_scheduler=args.with_scheduler)

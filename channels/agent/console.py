@@ -299,7 +299,6 @@ def index():
 @bp.get("/queue")
 def queue():
     desk = _desk()
-    desk.maybe_purge()
     view = _view()
     desk.accounts.seen(g.agent.id)
     return render_template("agent/queue.html", view=view, items=_queue_items(desk, view),
