@@ -6,8 +6,10 @@ agents and the audit log.  SQLAlchemy Core on SQLite or PostgreSQL; Alembic owns
   At most one open (waiting or active) per channel and session, enforced by a partial index.
 - ``agent_handoffs``: the episode's measures (reason, requested, taken, closed, satisfaction);
   kept after the retention purge, with no personal data, for the supervisor's figures.
-- ``agent_messages``: every exchange the dialog manager records and every agent reply, with
-  what the bot understood (intent, procedure, language).
+- ``agent_messages``: the messages of hand-off conversations (the exchanges with the bot just
+  before it, carried over from the session store when it starts, those while it waits or talks
+  with a person, and every agent reply), with what the bot understood (intent, procedure,
+  language).  Exchanges no hand-off took are never written here.
 - ``agent_callbacks``: callback requests (USSD, or outside office hours).
 - ``agent_accounts``: agents and supervisors (hashed passwords, lock-out counters).
 - ``agent_audit``: who read or did what, when.
