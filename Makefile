@@ -99,16 +99,21 @@ sms-dead-letter: setup
 
 # Call centre. make agent-add ARGS="--login awa --name 'Awa D.' --role agent --languages fr,fon"
 # asks the password twice (AGENT_PASSWORD=... or --password-stdin for scripts). The app migrates
-# its tables at start; db-upgrade does it alone. agent-purge [DAYS=N] drops old transcripts.
-.PHONY: db-upgrade agent-add agent-purge
+# its tables at start; db-upgrade does it alone.
+# Retention: make purge [DAYS=N] deletes the personal data every table keeps beyond its
+# RETENTION_* setting (DAYS overrides the transcripts'); make worker also runs it every 6 hours.
+# agent-purge is its former name.
+.PHONY: db-upgrade agent-add agent-purge purge
 db-upgrade: $(STAMP)
 	$(BIN)/python -m channels.agent.migrate upgrade
 
 agent-add: $(STAMP)
 	$(BIN)/python -m channels.agent.accounts add $(ARGS)
 
-agent-purge: $(STAMP)
-	$(BIN)/python -m channels.agent.retention purge $(if $(DAYS),--days $(DAYS))
+purge: $(STAMP)
+	$(BIN)/python -m channels.retention purge $(if $(DAYS),--days $(DAYS))
+
+agent-purge: purge
 
 sandbox-portal: setup
 	$(BIN)/python -m integrations.portal.sandbox --host $(HOST) --port $${SANDBOX_PORT:-8081} --db var/sandbox-portal.db

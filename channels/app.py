@@ -12,7 +12,8 @@ import threading
 from flask import Flask, jsonify
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from channels import gateway, health, logs, runtime
+from channels import gateway, health, logs, retention, runtime
+from channels.agent import throttle as agent_throttle
 from channels.agent.console import bp as agent_bp
 from channels.config import Settings
 from channels.queue import ThreadQueue
@@ -37,7 +38,10 @@ def create_app(settings: Settings | None = None, rt: runtime.Runtime | None = No
     rt.portal.start_refresh()
 
     app = Flask(__name__)
-    app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=256 * 1024)
+    app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=256 * 1024,
+                      # no cross-site request carries the console's cookie; HTTPS only in prod
+                      SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_HTTPONLY=True,
+                      SESSION_COOKIE_SECURE=settings.production)
     app.session_interface = BrowserSessionInterface()
     if settings.trusted_proxy_hops:  # the client's address, not the proxy's, for rate limits
         hops = settings.trusted_proxy_hops
@@ -51,10 +55,17 @@ def create_app(settings: Settings | None = None, rt: runtime.Runtime | None = No
     app.register_blueprint(whatsapp_bp)
     app.register_blueprint(nlu_bp)
     app.register_blueprint(agent_bp)
+    agent_throttle.init_app(app, per_address=settings.agent_login_rate,
+                            overall=settings.agent_login_global_rate,
+                            redis_url=settings.redis_url)
     app.register_blueprint(webchat_bp)
     app.register_blueprint(simulator_bp)
     if isinstance(rt.queue, ThreadQueue):  # embedded mode: nobody else will answer them
         threading.Thread(target=resume_unfinished, args=(rt,), daemon=True).start()
+        # ... nor purge personal data past its retention (make worker does it with Redis)
+        purger = retention.Purger(lambda: retention.purge(settings, rt.messages.engine),
+                                  first_after=60.0).start()
+        rt.closers.append(purger.stop)
     # Load the NLU model now, off the request path, so the first question is not slow.
     threading.Thread(target=rt.nlu.warm, name="nlu-warmup", daemon=True).start()
 

@@ -96,6 +96,20 @@ def _languages(env: Mapping[str, str], name: str) -> tuple[str, ...]:
     return codes
 
 
+def _rate(env: Mapping[str, str], name: str, default: str) -> str:
+    """A rate limit in Flask-Limiter's notation (``10/minute``, ``5 per second;100/hour``)."""
+    from limits import parse_many
+
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        parse_many(raw)
+    except ValueError:
+        raise ConfigError(name, f"expected a rate like 10/minute, got {raw!r}") from None
+    return raw
+
+
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raw = env.get(name, "").strip().lower()
     if not raw:
@@ -257,6 +271,13 @@ class Settings:
     """When the call-centre answers (Africa/Porto-Novo time); ``always`` for round the clock."""
     office_timezone: str = "Africa/Porto-Novo"
     transcript_retention_days: int = 90
+    """``RETENTION_TRANSCRIPT_DAYS`` (formerly ``TRANSCRIPT_RETENTION_DAYS``): hand-off
+    transcripts and the identity on closed conversations and callbacks."""
+    retention_bot_exchanges_hours: int = 24
+    """Exchanges with the bot, kept in the session store in case a hand-off needs them."""
+    retention_sms_inbound_days: int = 30
+    retention_outbound_days: int = 30
+    retention_audit_days: int = 365
     agent_session_minutes: int = 30
     """An agent's console session ends after this long without an action."""
     agent_max_failures: int = 5
@@ -273,6 +294,10 @@ class Settings:
     """Codes one client address may ask for in an hour."""
     webchat_max_streams: int = 0
     """Live streams one process serves; 0: half of ``GUNICORN_THREADS``."""
+    agent_login_rate: str = "10/minute"
+    """Login attempts one client address may make (limits' notation, e.g. ``10/minute``)."""
+    agent_login_global_rate: str = "60/minute"
+    """Login attempts every address together may make: bounds the CPU spent hashing passwords."""
 
     @property
     def production(self) -> bool:
@@ -333,6 +358,9 @@ class Settings:
             log.warning("AT_CALLBACK_TOKEN is unset: USSD and SMS callbacks are not authenticated")
         office_hours, office_timezone = _office_hours(env)
         return cls(
+            agent_login_rate=_rate(env, "AGENT_LOGIN_RATE", cls.agent_login_rate),
+            agent_login_global_rate=_rate(env, "AGENT_LOGIN_GLOBAL_RATE",
+                                          cls.agent_login_global_rate),
             port=_int(env, "PORT", 8000, 1, 65535),
             redis_url=_url(env, "REDIS_URL", ("redis", "rediss", "unix")),
             database_url=database_url,
@@ -375,7 +403,14 @@ class Settings:
             and _bool(env, "SIMULATOR_ENABLED", not live_gateway),
             office_hours=office_hours,
             office_timezone=office_timezone,
-            transcript_retention_days=_int(env, "TRANSCRIPT_RETENTION_DAYS", 90, 1, 3650),
+            transcript_retention_days=_int(
+                env, "RETENTION_TRANSCRIPT_DAYS", _int(env, "TRANSCRIPT_RETENTION_DAYS", 90, 1,
+                                                       3650), 1, 3650),
+            retention_bot_exchanges_hours=_int(env, "RETENTION_BOT_EXCHANGES_HOURS", 24, 1,
+                                               7 * 24),
+            retention_sms_inbound_days=_int(env, "RETENTION_SMS_INBOUND_DAYS", 30, 1, 3650),
+            retention_outbound_days=_int(env, "RETENTION_OUTBOUND_DAYS", 30, 1, 3650),
+            retention_audit_days=_int(env, "RETENTION_AUDIT_DAYS", 365, 1, 3650),
             agent_session_minutes=_int(env, "AGENT_SESSION_MINUTES", 30, 1, 24 * 60),
             agent_max_failures=_int(env, "AGENT_MAX_FAILURES", 5, 1, 100),
             agent_lockout_minutes=_int(env, "AGENT_LOCKOUT_MINUTES", 15, 1, 24 * 60),

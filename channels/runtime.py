@@ -112,7 +112,7 @@ def build(settings: Settings, *, retry_delays: Sequence[float] = DEFAULT_DELAYS)
         queue = ThreadQueue(delays=retry_delays)
     understanding = Nlu(settings.rasa_url)
     effects = QueuedEffects(queue)
-    desk = build_desk(settings, messages.engine, queue)
+    desk = build_desk(settings, messages.engine, queue, store)
     manager = DialogManager(
         store, portal, effects,
         languages=settings.languages,

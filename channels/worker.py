@@ -6,7 +6,9 @@ bench/sms.py.  This worker builds the runtime once and runs jobs in its own proc
 (RQ's SimpleWorker); run several of them for parallelism.  Jobs keep RQ's timeouts and retries.
 
 With ``--with-scheduler`` it also sweeps the SMS inbox: an SMS recorded while Redis was down
-(its answer never queued) is answered once Redis is back (:mod:`channels.sms.sweep`).
+(its answer never queued) is answered once Redis is back (:mod:`channels.sms.sweep`); and it
+runs the retention purge (:mod:`channels.retention`) at start and every few hours, one worker
+at a time.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from redis import Redis
 from rq import Queue
 from rq.worker import SimpleWorker
 
-from channels import logs, runtime
+from channels import logs, retention, runtime
 from channels.sms.sweep import Sweeper
 
 
@@ -40,6 +42,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.with_scheduler:
         Sweeper(rt.inbox, rt.queue, rt.store, after=rt.settings.sms_resume_after).start()
     connection = Redis.from_url(args.url)
+    if args.with_scheduler:  # the scheduling worker also purges personal data past retention
+        purger = retention.Purger(lambda: retention.purge(rt.settings, rt.messages.engine),
+                                  first_after=retention.EVERY,
+                                  claim=retention.redis_claim(args.url))
+        purger.run_once()
+        purger.start()
     queues = [Queue(name, connection=connection) for name in args.queues]
     worker = SimpleWorker(queues, connection=connection)
     worker.work(burst=args.burst, with_scheduler=args.with_scheduler)

@@ -337,22 +337,29 @@ def test_purge_drops_old_transcripts_and_identities_but_keeps_the_figures(desk, 
     desk.finish_callback(desk.callbacks(awa)[0]["id"], awa, "done")
     clock.advance(days=91)
     desk.record(Exchange("sms", "new", PHONE, "in", "new question", "fr"))
+    desk.enqueue(channel="sms", session="new", user=PHONE, lang="fr", reason="asked",
+                 topic=None)  # a new hand-off: its transcript is recent, it stays
     counts = desk.purge()
-    assert counts == {"messages": 3, "conversations": 1, "callbacks": 1}
+    assert counts == {"messages": 3, "conversations": 1, "callbacks": 1, "sessions": 0}
     with desk.engine.connect() as db:
         texts = db.execute(sa.select(records.messages.c.text)).scalars().all()
-        convs = db.execute(sa.select(records.conversations)).all()
+        convs = db.execute(sa.select(records.conversations)
+                           .order_by(records.conversations.c.id)).all()
         calls = db.execute(sa.select(records.callbacks)).all()
         kept = db.execute(sa.select(sa.func.count()).select_from(records.handoffs)).scalar_one()
     assert texts == ["new question"]
-    assert [(c.user, c.session) for c in convs] == [("", f"purged:{conv.id}")]
+    assert [(c.user, c.session) for c in convs] == [("", f"purged:{conv.id}"), (PHONE, "new")]
     assert [(c.phone, c.user, c.note) for c in calls] == [("", "", None)]
-    assert kept == 1
-    assert desk.purge() == {"messages": 0, "conversations": 0, "callbacks": 0}
+    assert kept == 2
+    assert desk.purge() == {"messages": 0, "conversations": 0, "callbacks": 0, "sessions": 0}
     assert "purge" in [e["action"] for e in desk.audit_log()]
 
 
 def test_export_masks_personal_data(desk):
+    for channel, session, user in (("sms", "s", PHONE),
+                                   ("webchat", "wc-abcdef123456", "wc-abcdef123456")):
+        desk.enqueue(channel=channel, session=session, user=user, lang="fr", reason="asked",
+                     topic=None)  # only handed-off conversations are in the records
     desk.record(Exchange("sms", "s", PHONE, "in", "mon NPI est 1234567890, tel 0197001122",
                          "fr", intent="track_request"))
     desk.record(Exchange("webchat", "wc-abcdef123456", "wc-abcdef123456", "in", "bonjour",

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import getpass
+import hashlib
 import os
 import re
 import secrets
@@ -27,7 +28,7 @@ import sqlalchemy as sa
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from channels.agent import records
-from channels.agent.records import ROLES, accounts
+from channels.agent.records import ROLES, accounts, sessions
 
 LOGIN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 MIN_PASSWORD = 10
@@ -64,6 +65,11 @@ class Agent:
 
 def _split(value: str | None) -> tuple[str, ...]:
     return tuple(p.strip().lower() for p in (value or "").split(",") if p.strip())
+
+
+def _digest(token: str) -> str:
+    """What the database keeps of a session id: a leaked table opens no session."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _agent(row: sa.Row) -> Agent:
@@ -119,6 +125,8 @@ class Accounts:
         return agent
 
     def get(self, agent_id: int) -> Agent | None:
+        if not 0 < agent_id <= records.MAX_ID:  # no such row; the driver would raise
+            return None
         with self.engine.connect() as db:
             row = db.execute(sa.select(accounts).where(accounts.c.id == agent_id)).first()
         return _agent(row) if row else None
@@ -135,41 +143,62 @@ class Accounts:
         return [_agent(r) for r in rows]
 
     def authenticate(self, login: str, password: str, *, ip: str | None = None) -> LoginResult:
-        """Check a login; count failures and lock the account after ``max_failures`` of them."""
+        """Check a login; count failures and lock the account after ``max_failures`` of them.
+
+        The attempt is counted *before* the password is checked, in one ``UPDATE ... RETURNING``
+        that also sets the lock when the count reaches ``max_failures``: concurrent guesses each
+        get their own number from the database, so at most ``max_failures`` passwords are ever
+        checked per lock-out period (a read-add-write in Python let 30 parallel guesses through
+        without locking).  A right password clears the count and the lock.
+        """
         now = self.clock()
         login = (login or "").strip().lower()[:64]
+        nth = accounts.c.failed_attempts + 1
+        reaches = nth >= self.max_failures
+        until = sa.literal(now + self.lockout, records.UTCDateTime)
+        claim = (accounts.update()
+                 .where(accounts.c.login == login,
+                        sa.or_(accounts.c.locked_until.is_(None),
+                               accounts.c.locked_until <= sa.literal(now, records.UTCDateTime)))
+                 .values(failed_attempts=sa.case((reaches, 0), else_=nth),
+                         locked_until=sa.case((reaches, until), else_=None))
+                 .returning(accounts.c.id, accounts.c.password_hash, accounts.c.active,
+                            accounts.c.locked_until, accounts.c.failed_attempts))
         with self.engine.begin() as db:
-            row = db.execute(sa.select(accounts).where(accounts.c.login == login)).first()
+            row = db.execute(claim).first()
             if row is None:
-                check_password_hash(_DUMMY_HASH, password)  # same time as a known login
+                known = db.execute(sa.select(accounts.c.id)
+                                   .where(accounts.c.login == login)).scalar()
+                if known is not None:
+                    records.write_audit(db, action="login_refused_locked", agent_id=known,
+                                        login=login, ip=ip, at=now)
+                    return LoginResult(None, "locked")
+        if row is None:
+            check_password_hash(_DUMMY_HASH, password)  # same time as a known login
+            with self.engine.begin() as db:
                 records.write_audit(db, action="login_failed", login=login, ip=ip, at=now,
                                     detail="unknown login")
-                return LoginResult(None, "bad")
-            agent = _agent(row)
-            if agent.locked_until and agent.locked_until > now:
-                records.write_audit(db, action="login_refused_locked", agent_id=agent.id,
-                                    login=login, ip=ip, at=now)
-                return LoginResult(None, "locked")
-            if not check_password_hash(row._mapping["password_hash"], password):
-                failures = agent.failed_attempts + 1
-                values: dict = {"failed_attempts": failures}
-                action = "login_failed"
-                if failures >= self.max_failures:
-                    values = {"failed_attempts": 0, "locked_until": now + self.lockout}
-                    action = "account_locked"
-                db.execute(accounts.update().where(accounts.c.id == agent.id).values(**values))
-                records.write_audit(db, action=action, agent_id=agent.id, login=login, ip=ip,
+            return LoginResult(None, "bad")
+        # the hash is checked outside any transaction: no row lock held for 0.1 s
+        locked_now = row.locked_until is not None
+        if not check_password_hash(row.password_hash, password):
+            action = "account_locked" if locked_now else "login_failed"
+            failures = self.max_failures if locked_now else row.failed_attempts
+            with self.engine.begin() as db:
+                records.write_audit(db, action=action, agent_id=row.id, login=login, ip=ip,
                                     at=now, detail=f"failures={failures}")
-                return LoginResult(None, "locked" if action == "account_locked" else "bad")
-            if not agent.active:
-                records.write_audit(db, action="login_refused_disabled", agent_id=agent.id,
+            return LoginResult(None, "locked" if locked_now else "bad")
+        with self.engine.begin() as db:
+            db.execute(accounts.update().where(accounts.c.id == row.id).values(
+                failed_attempts=0, locked_until=None,
+                **({"last_login_at": now, "last_seen_at": now} if row.active else {})))
+            if not row.active:
+                records.write_audit(db, action="login_refused_disabled", agent_id=row.id,
                                     login=login, ip=ip, at=now)
                 return LoginResult(None, "disabled")
-            db.execute(accounts.update().where(accounts.c.id == agent.id).values(
-                failed_attempts=0, locked_until=None, last_login_at=now, last_seen_at=now))
-            records.write_audit(db, action="login", agent_id=agent.id, login=login, ip=ip,
+            records.write_audit(db, action="login", agent_id=row.id, login=login, ip=ip,
                                 at=now)
-        return LoginResult(self.get(agent.id))
+        return LoginResult(self.get(row.id))
 
     def seen(self, agent_id: int) -> None:
         """The agent's console is open (online agents shorten the estimated wait)."""
@@ -199,6 +228,37 @@ class Accounts:
         with self.engine.begin() as db:
             db.execute(accounts.update().where(accounts.c.id == agent_id)
                        .values(session_nonce=secrets.token_hex(8)))
+            db.execute(sessions.update().where(sessions.c.agent_id == agent_id,
+                                               sessions.c.ended_at.is_(None))
+                       .values(ended_at=self.clock()))
+
+    # -- server-side sessions: the cookie holds a random id, the database whether it lives
+
+    def open_session(self, agent_id: int) -> str:
+        """A new session for a login; returns the secret id the cookie carries."""
+        token = secrets.token_urlsafe(32)
+        with self.engine.begin() as db:
+            db.execute(sessions.insert().values(id=_digest(token), agent_id=agent_id,
+                                                created_at=self.clock()))
+        return token
+
+    def session_alive(self, token: str | None, agent_id: int) -> bool:
+        """True while the session was opened for this agent and not ended (logout)."""
+        if not token:
+            return False
+        with self.engine.connect() as db:
+            return db.execute(sa.select(sessions.c.id).where(
+                sessions.c.id == _digest(token), sessions.c.agent_id == agent_id,
+                sessions.c.ended_at.is_(None))).first() is not None
+
+    def end_session(self, token: str | None) -> None:
+        """Logout: this session id is refused from now on, whoever holds a copy."""
+        if not token:
+            return
+        with self.engine.begin() as db:
+            db.execute(sessions.update().where(sessions.c.id == _digest(token),
+                                               sessions.c.ended_at.is_(None))
+                       .values(ended_at=self.clock()))
 
     def set_password(self, login: str, password: str, *, by: str | None = None) -> None:
         if len(password) < MIN_PASSWORD:

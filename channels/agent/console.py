@@ -35,6 +35,7 @@ from flask import (
 
 from channels.agent import auth
 from channels.agent.desk import Conv, DeskError, HandoffDesk
+from channels.agent.records import MAX_ID
 from channels.agent.texts import canned
 from dialogs.i18n import LANGUAGE_NAMES
 from dialogs.phones import subscriber
@@ -183,6 +184,19 @@ def _desk_error(exc: DeskError):
     return redirect(request.referrer or url_for("agent.queue")), 303
 
 
+@bp.errorhandler(429)
+def _throttled(_error):
+    """Too many login attempts (Flask-Limiter, before any password is checked)."""
+    message = ("Trop de tentatives de connexion depuis ce poste ou sur le service : "
+               "patientez une minute puis réessayez.")
+    if _wants_json():
+        response = jsonify(error=message, problem="throttled")
+    else:
+        response = render_template("agent/login.html", error=message, expired=False,
+                                   login=request.form.get("login", ""))
+    return response, 429, {"Retry-After": "60"}
+
+
 @bp.errorhandler(403)
 def _forbidden(_error):
     if _wants_json():
@@ -228,7 +242,7 @@ def login():
         if _wants_json():
             return jsonify(error=message, problem=result.problem), 401
         return _login_page(message, 401, request.form.get("login", ""))
-    auth.log_in(result.agent)
+    auth.log_in(desk.accounts, result.agent)
     if _wants_json():
         return jsonify(ok=True, agent=result.agent.login, role=result.agent.role,
                        csrf_token=auth.csrf_token())
@@ -237,8 +251,9 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    _desk().audit(g.agent, "logout", ip=_ip())
-    auth.log_out()
+    desk = _desk()
+    desk.audit(g.agent, "logout", ip=_ip())
+    auth.log_out(desk.accounts)
     return redirect(url_for("agent.login"), 303)
 
 
@@ -284,7 +299,6 @@ def index():
 @bp.get("/queue")
 def queue():
     desk = _desk()
-    desk.maybe_purge()
     view = _view()
     desk.accounts.seen(g.agent.id)
     return render_template("agent/queue.html", view=view, items=_queue_items(desk, view),
@@ -330,7 +344,7 @@ def _portal_requests(user: str) -> tuple[list, str | None]:
         return [], "Le portail ne répond pas : demandes indisponibles pour le moment."
 
 
-@bp.get("/c/<int:conv_id>")
+@bp.get(f"/c/<int(max={MAX_ID}):conv_id>")
 def conversation(conv_id: int):
     desk = _desk()
     conv = _visible(desk, conv_id)
@@ -348,7 +362,7 @@ def conversation(conv_id: int):
         counts=desk.counts(g.agent))
 
 
-@bp.get("/c/<int:conv_id>.json")
+@bp.get(f"/c/<int(max={MAX_ID}):conv_id>.json")
 def conversation_json(conv_id: int):
     desk = _desk()
     conv = _visible(desk, conv_id)
@@ -370,31 +384,33 @@ def _message_json(m: dict) -> dict:
             "at": m["at"].isoformat(), "time": _agent_time(m["at"])}
 
 
-@bp.post("/c/<int:conv_id>/take")
+@bp.post(f"/c/<int(max={MAX_ID}):conv_id>/take")
 def take(conv_id: int):
     conv = _desk().take(conv_id, g.agent)
     return _done("Conversation prise.", url_for("agent.conversation", conv_id=conv.id),
                  id=conv.id)
 
 
-@bp.post("/c/<int:conv_id>/reply")
+@bp.post(f"/c/<int(max={MAX_ID}):conv_id>/reply")
 def reply(conv_id: int):
-    text = request.form.get("text") or (request.get_json(silent=True) or {}).get("text", "")
+    text = request.form.get("text") or _json_field("text")
+    if not isinstance(text, str):
+        raise DeskError("text: expected a string", 400)
     message_id = _desk().reply(conv_id, g.agent, text)
     return _done("Message envoyé.", url_for("agent.conversation", conv_id=conv_id),
                  message_id=message_id)
 
 
-@bp.post("/c/<int:conv_id>/transfer")
+@bp.post(f"/c/<int(max={MAX_ID}):conv_id>/transfer")
 def transfer(conv_id: int):
-    target = request.form.get("to") or (request.get_json(silent=True) or {}).get("to", "")
+    target = request.form.get("to") or _json_field("to")
     to = None if str(target) in ("", "queue") else _int(target)
     conv = _desk().transfer(conv_id, g.agent, to)
     who = conv.agent_name or "la file d'attente"
     return _done(f"Conversation transférée à {who}.", url_for("agent.queue"), id=conv.id)
 
 
-@bp.post("/c/<int:conv_id>/close")
+@bp.post(f"/c/<int(max={MAX_ID}):conv_id>/close")
 def close(conv_id: int):
     _desk().close(conv_id, g.agent)
     return _done("Conversation rendue à l'assistant ; le citoyen est prévenu.",
@@ -402,22 +418,36 @@ def close(conv_id: int):
 
 
 def _int(value) -> int:
+    """A record id from a form or JSON; one the database cannot hold is refused, not a 500."""
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         raise DeskError("expected a number", 400) from None
+    if not 0 < number <= MAX_ID:
+        raise DeskError("no such record", 400)
+    return number
+
+
+def _json_field(name: str):
+    """A field of a JSON body; a body that is not an object is the client's error (400)."""
+    if not request.is_json:
+        return ""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise DeskError("expected a JSON object", 400)
+    return body.get(name, "")
 
 
 # -- callbacks -----------------------------------------------------------------------------
 
 
-@bp.post("/callbacks/<int:callback_id>/take")
+@bp.post(f"/callbacks/<int(max={MAX_ID}):callback_id>/take")
 def take_callback(callback_id: int):
     _desk().take_callback(callback_id, g.agent)
     return _done("Rappel pris.", url_for("agent.queue", view="callbacks"))
 
 
-@bp.post("/callbacks/<int:callback_id>/done")
+@bp.post(f"/callbacks/<int(max={MAX_ID}):callback_id>/done")
 def finish_callback(callback_id: int):
     status = request.form.get("status", "done")
     _desk().finish_callback(callback_id, g.agent, request.form.get("note", ""), status)
@@ -457,7 +487,8 @@ def _screen_args() -> tuple[str, int | None, int]:
     conv_id = request.args.get("conversation", type=int)
     if conv_id is not None:
         _visible(_desk(), conv_id)
-    return view, conv_id, request.args.get("after", 0, type=int)
+    after = min(max(request.args.get("after", 0, type=int), 0), MAX_ID)
+    return view, conv_id, after
 
 
 @bp.get("/updates.json")
@@ -543,6 +574,17 @@ def audit_log():
                            counts=desk.counts(g.agent))
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert(value):
+    """A cell a spreadsheet shows as text, never runs: a citizen's ``=HYPERLINK(...)`` gets a
+    leading quote (OWASP's CSV injection advice)."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 @bp.get("/export.csv")
 @supervisor_only
 def export():
@@ -555,6 +597,6 @@ def export():
               "procedure", "text", "satisfaction"]
     writer = csv.DictWriter(out, fieldnames=fields)
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({k: _inert(v) for k, v in row.items()} for row in rows)
     return Response(out.getvalue(), mimetype="text/csv", headers={
         "Content-Disposition": f"attachment; filename=transcripts-{days}d.csv"})

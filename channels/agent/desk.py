@@ -16,7 +16,6 @@ import datetime as dt
 import logging
 import math
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -26,9 +25,11 @@ from channels.agent import records
 from channels.agent.accounts import Accounts, Agent
 from channels.agent.hours import OfficeHours
 from channels.agent.outbound import NoRoute, Outbound
+from channels.agent.recent import RecentExchanges
 from channels.agent.records import OPEN, callbacks, conversations, handoffs, messages
 from channels.agent.texts import citizen_text
 from dialogs.handoff import Exchange, Ticket
+from dialogs.store import MemoryStore
 from integrations.privacy import redact_text
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,6 @@ SATISFACTION_WINDOW = dt.timedelta(hours=24)
 HISTORY = 20
 """How many recent hand-offs the average handling time is taken over (last 7 days)."""
 TRANSCRIPT_LIMIT = 300
-PURGE_EVERY = 6 * 3600.0
 
 
 class DeskError(Exception):
@@ -105,7 +105,8 @@ class HandoffDesk:
                  accounts: Accounts | None = None, retention_days: int = 90,
                  default_handle_minutes: float = 5.0,
                  clock: Callable[[], dt.datetime] = records.now,
-                 notifier: Notifier | None = None) -> None:
+                 notifier: Notifier | None = None,
+                 recent: RecentExchanges | None = None) -> None:
         self.engine = engine
         self.office = hours
         self.outbound = outbound
@@ -114,7 +115,8 @@ class HandoffDesk:
         self.retention_days = retention_days
         self.default_handle_minutes = default_handle_minutes
         self.notifier = notifier or Notifier()
-        self._last_purge = 0.0
+        self.recent = recent or RecentExchanges(MemoryStore(), 24 * 3600)
+        """Exchanges with the bot, kept in the session store until a hand-off needs them."""
 
     # == the Desk port (dialogs.handoff) ====================================================
 
@@ -140,6 +142,7 @@ class HandoffDesk:
         now = self.clock()
         reason = (reason or "asked")[:40]
         lang, topic = (lang or "fr")[:8], topic[:100] if topic else None
+        earlier = self.recent.peek(user, channel, session)
         try:
             with self.engine.begin() as db:
                 conv_id = db.execute(conversations.insert().values(
@@ -149,11 +152,13 @@ class HandoffDesk:
                 db.execute(handoffs.insert().values(
                     conversation_id=conv_id, channel=channel[:20], lang=lang, topic=topic,
                     reason=reason, requested_at=now))
-                # what the bot already said in this session belongs to the hand-off
-                db.execute(messages.update().where(
-                    messages.c.channel == channel, messages.c.session == session,
-                    messages.c.conversation_id.is_(None),
-                    messages.c.at >= now - dt.timedelta(days=1)).values(conversation_id=conv_id))
+                # what the bot already said in this session belongs to the hand-off: written
+                # to the records now, and only now
+                if earlier:
+                    db.execute(messages.insert(), [
+                        self._row(conv_id, item.get("channel") or channel,
+                                  item.get("session") or session, item) for item in earlier])
+            self.recent.forget(user, channel, session)
         except sa.exc.IntegrityError:  # the same conversation, queued by a parallel hop
             pass
         self.notifier.bump()
@@ -180,25 +185,36 @@ class HandoffDesk:
         return self._open(channel, session) is not None
 
     def record(self, exchange: Exchange) -> None:
-        """Keep one message; one sent to a conversation a person has shows on their screen."""
+        """Keep one message: in the records while a person has (or awaits) the conversation,
+        where it shows on their screen; otherwise only in the short-lived recent exchanges a
+        hand-off would carry over (see :mod:`channels.agent.recent`)."""
         now = self.clock()
         with self.engine.begin() as db:
             conv_id = db.execute(sa.select(conversations.c.id).where(
                 conversations.c.channel == exchange.channel,
                 conversations.c.session == exchange.session,
                 conversations.c.status.in_(OPEN))).scalar()
-            db.execute(messages.insert().values(
-                conversation_id=conv_id, channel=exchange.channel[:20],
-                session=exchange.session[:200], user=(exchange.user or "")[:128],
-                direction=exchange.direction[:8], text=exchange.text or "",
-                intent=(exchange.intent or None) and exchange.intent[:40],
-                procedure=(exchange.procedure or None) and exchange.procedure[:100],
-                lang=(exchange.lang or "fr")[:8], at=now))
             if conv_id is not None:
+                db.execute(messages.insert().values(self._row(
+                    conv_id, exchange.channel, exchange.session,
+                    {"user": exchange.user, "direction": exchange.direction,
+                     "text": exchange.text, "intent": exchange.intent,
+                     "procedure": exchange.procedure, "lang": exchange.lang, "at": now})))
                 db.execute(conversations.update().where(conversations.c.id == conv_id)
                            .values(updated_at=now))
-        if conv_id is not None:
+        if conv_id is None:
+            self.recent.add(exchange, now)
+        else:
             self.notifier.bump()
+
+    @staticmethod
+    def _row(conv_id: int, channel: str, session: str, item: dict) -> dict:
+        return dict(conversation_id=conv_id, channel=channel[:20], session=session[:200],
+                    user=(item["user"] or "")[:128], direction=item["direction"][:8],
+                    text=item["text"] or "",
+                    intent=(item["intent"] or None) and item["intent"][:40],
+                    procedure=(item["procedure"] or None) and item["procedure"][:100],
+                    lang=(item["lang"] or "fr")[:8], agent_id=None, at=item["at"])
 
     # == more for the dialog manager ========================================================
 
@@ -242,6 +258,8 @@ class HandoffDesk:
     # == the console ========================================================================
 
     def conversation(self, conv_id: int) -> Conv | None:
+        if not 0 < conv_id <= records.MAX_ID:  # no such row; the driver would raise
+            return None
         with self.engine.connect() as db:
             row = db.execute(sa.select(conversations).where(conversations.c.id == conv_id)).first()
         if row is None:
@@ -539,37 +557,13 @@ class HandoffDesk:
         return [dict(r._mapping) for r in rows]
 
     def purge(self, days: int | None = None) -> dict[str, int]:
-        """Delete transcripts older than the retention period and strip the citizen's identity
-        from the conversations and callbacks of that age; the anonymous hand-off figures stay."""
-        days = self.retention_days if days is None else days
-        cutoff = self.clock() - dt.timedelta(days=days)
-        with self.engine.begin() as db:
-            gone = db.execute(messages.delete().where(messages.c.at < cutoff)).rowcount
-            convs = db.execute(conversations.update().where(
-                conversations.c.status == "closed", conversations.c.closed_at < cutoff,
-                conversations.c.user != "").values(user="", session=sa.literal("purged:", sa.String)
-                       + sa.cast(conversations.c.id, sa.String))).rowcount
-            calls = db.execute(callbacks.update().where(
-                callbacks.c.status.in_(("done", "cancelled")), callbacks.c.updated_at < cutoff,
-                callbacks.c.phone != "").values(phone="", user="", note=None,
-                                                session="purged")).rowcount
-            records.write_audit(db, action="purge", target=f"older_than:{days}d",
-                                detail=f"messages={gone} conversations={convs} callbacks={calls}",
-                                at=self.clock())
-        self._last_purge = time.monotonic()
-        log.info("transcripts purged", extra={"messages": gone, "conversations": convs,
-                                              "callbacks": calls, "days": days})
-        return {"messages": gone, "conversations": convs, "callbacks": calls}
+        """The call-centre's part of the retention purge (see :mod:`channels.agent.retention`):
+        transcripts and identities older than ``days`` (default: the transcript retention)."""
+        from channels.agent.retention import purge_agent_records
 
-    def maybe_purge(self) -> None:
-        """Purge at most every few hours, from the console's own traffic (no scheduler needed)."""
-        if time.monotonic() - self._last_purge < PURGE_EVERY and self._last_purge:
-            return
-        self._last_purge = time.monotonic()
-        try:
-            self.purge()
-        except sa.exc.SQLAlchemyError:
-            log.exception("transcript purge failed")
+        return purge_agent_records(
+            self.engine, now=self.clock(),
+            transcript_days=self.retention_days if days is None else days)
 
     def export(self, days: int = 30) -> list[dict]:
         """The transcripts of the last ``days``, personal data masked (phones, NPI, ids)."""
@@ -681,12 +675,15 @@ class HandoffDesk:
             log.exception("citizen not told", extra={"channel": conv.channel, "what": key})
 
 
-def build_desk(settings, engine: sa.Engine, queue) -> HandoffDesk:
-    """The desk the composition root wires in: schema brought to head, settings applied."""
+def build_desk(settings, engine: sa.Engine, queue, store=None) -> HandoffDesk:
+    """The desk the composition root wires in: schema brought to head, settings applied;
+    ``store`` (the session store) keeps the recent exchanges a hand-off would need."""
     from channels.agent import migrate
 
     migrate.upgrade(engine)
     clock = records.now
+    recent = RecentExchanges(store if store is not None else MemoryStore(),
+                             settings.retention_bot_exchanges_hours * 3600)
     return HandoffDesk(
         engine,
         hours=OfficeHours.parse(settings.office_hours, settings.office_timezone),
@@ -696,4 +693,5 @@ def build_desk(settings, engine: sa.Engine, queue) -> HandoffDesk:
         retention_days=settings.transcript_retention_days,
         default_handle_minutes=settings.handoff_default_minutes,
         clock=clock,
+        recent=recent,
     )

@@ -6,11 +6,15 @@ agents and the audit log.  SQLAlchemy Core on SQLite or PostgreSQL; Alembic owns
   At most one open (waiting or active) per channel and session, enforced by a partial index.
 - ``agent_handoffs``: the episode's measures (reason, requested, taken, closed, satisfaction);
   kept after the retention purge, with no personal data, for the supervisor's figures.
-- ``agent_messages``: every exchange the dialog manager records and every agent reply, with
-  what the bot understood (intent, procedure, language).
+- ``agent_messages``: the messages of hand-off conversations (the exchanges with the bot just
+  before it, carried over from the session store when it starts, those while it waits or talks
+  with a person, and every agent reply), with what the bot understood (intent, procedure,
+  language).  Exchanges no hand-off took are never written here.
 - ``agent_callbacks``: callback requests (USSD, or outside office hours).
 - ``agent_accounts``: agents and supervisors (hashed passwords, lock-out counters).
 - ``agent_audit``: who read or did what, when.
+- ``agent_sessions``: the console sessions opened at login and ended at logout (the cookie
+  carries a random id whose SHA-256 is stored here, so a copied cookie dies with the session).
 """
 
 from __future__ import annotations
@@ -27,6 +31,9 @@ OPEN = ("waiting", "active")
 DIRECTIONS = ("in", "out", "agent")
 ROLES = ("agent", "supervisor")
 CALLBACK_STATUSES = ("open", "taken", "done", "cancelled")
+MAX_ID = 2**31 - 1
+"""The largest id an ``Integer`` column holds on PostgreSQL (SQLite's are wider): a larger one
+in a URL names no record (404), instead of an out-of-range error from the driver (500)."""
 
 
 class UTCDateTime(sa.types.TypeDecorator):
@@ -162,6 +169,16 @@ audit = sa.Table(
     sa.Column("detail", sa.Text),
     sa.Column("ip", sa.String(64)),
     sa.Index("ix_agent_audit_at", "at"),
+)
+
+sessions = sa.Table(
+    "agent_sessions", metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("agent_id", sa.Integer, sa.ForeignKey("agent_accounts.id"), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("ended_at", UTCDateTime),
+    sa.Index("ix_agent_sessions_agent", "agent_id"),
+    sa.Index("ix_agent_sessions_created_at", "created_at"),
 )
 
 TABLES = tuple(metadata.tables)
