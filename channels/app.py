@@ -12,7 +12,7 @@ import threading
 from flask import Flask, jsonify
 
 import nlu
-from channels import health, jsonbody, logs, runtime
+from channels import health, jsonbody, logs, runtime, urlids
 from channels.agent.console import bp as agent_bp
 from channels.config import Settings
 from channels.queue import ThreadQueue
@@ -40,6 +40,7 @@ def create_app(settings: Settings | None = None, rt: runtime.Runtime | None = No
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=256 * 1024)
     app.session_interface = BrowserSessionInterface()
     jsonbody.install(app)  # bad JSON is a 400 everywhere, never a 500
+    urlids.install(app)  # an id no row can have is a 404, never a database error
     app.extensions["guichet"] = rt
     app.register_blueprint(health.bp)
     app.register_blueprint(ussd_bp)

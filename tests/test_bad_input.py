@@ -62,3 +62,12 @@ def test_code_that_reads_json_through_flask_gets_none_not_a_crash(app):
         response = console.post(path, data=DEEP_LIST, headers={
             **csrf, "Content-Type": "application/json", "Accept": "application/json"})
         assert response.status_code < 500, (path, response.status_code)
+
+
+def test_an_id_no_row_can_have_is_a_404_not_a_database_error(app):
+    console, csrf = agent_console(app)
+    for path in ("/agent/c/99999999999999999999", "/agent/c/2147483648.json"):
+        assert console.get(path, headers={"Accept": "application/json"}).status_code == 404
+    response = console.post("/agent/c/18446744073709551616/transfer", data={"to": "queue"},
+                            headers={**csrf, "Accept": "application/json"})
+    assert response.status_code == 404
