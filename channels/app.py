@@ -12,7 +12,7 @@ import threading
 from flask import Flask, jsonify
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from channels import gateway, health, logs, retention, runtime
+from channels import gateway, health, jsonbody, logs, retention, runtime, urlids
 from channels.agent import throttle as agent_throttle
 from channels.agent.console import bp as agent_bp
 from channels.config import Settings
@@ -47,6 +47,8 @@ def create_app(settings: Settings | None = None, rt: runtime.Runtime | None = No
         hops = settings.trusted_proxy_hops
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     app.before_request(gateway.guard)
+    jsonbody.install(app)  # bad JSON is a 400 everywhere, never a 500
+    urlids.install(app)  # an id no row can have is a 404, never a database error
     app.extensions["guichet"] = rt
     app.extensions["nlu"] = rt.nlu
     app.register_blueprint(health.bp)

@@ -99,6 +99,17 @@ def check(field: FormField, text: str | None, choice: str | None, lang: str,
     return Checked(value)
 
 
+def display(field: FormField, value: str, lang: str) -> str:
+    """An answer as the citizen reads it back on the review: the option's label, a date as
+    ``JJ/MM/AAAA`` (the way the form asked for it; the portal gets the ISO value)."""
+    if field.type == "choice":
+        return next((pick(o.label, lang)[0] for o in field.options if o.value == value), value)
+    if field.type == "date" and ISO_DATE.match(value or ""):
+        parsed = _date(value)
+        return parsed.strftime("%d/%m/%Y") if parsed else value
+    return value
+
+
 def _match_option(field: FormField, text: str, lang: str) -> str | None:
     """Accept an option typed as its number or its label (SMS users type rather than tap)."""
     if text.isdigit() and 1 <= int(text) <= len(field.options):

@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Callable
 
 from dialogs.effects import Effects
-from dialogs.forms import check
+from dialogs.forms import check, display
 from dialogs.handoff import Desk, Exchange
 from dialogs.i18n import LANGUAGE_NAMES, gettext_for, money, when
 from dialogs.identity import IdentitySteps, Verifier, owns
@@ -501,13 +501,10 @@ class DialogManager(IdentitySteps):
             return self._goto(conv, "home", reset=True)
         lines = [_("Vérifiez : {title}").format(title=short_title(proc, lang))]
         for field in schema.fields:
-            value = data["answers"].get(field.name, "")
-            if field.type == "choice":
-                value = next((pick(o.label, lang)[0] for o in field.options if o.value == value),
-                             value)
+            value = display(field, data["answers"].get(field.name, ""), lang)
             lines.append(f"{pick(field.label, lang)[0] or field.name}: {value or '-'}")
         fee = schema.fee_xof if schema.fee_xof is not None else proc.cost_xof
-        if fee:
+        if fee:  # last, right above "1 Confirmer": a USSD page keeps them together
             lines.append(_("Frais : {amount}").format(amount=money(fee, lang)))
         return self._reply(conv, lines, choices=(
             Choice("confirm", _("Confirmer")),

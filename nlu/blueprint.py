@@ -8,8 +8,9 @@ is not a JSON object, a missing, empty or non-string ``text``, a text over 1000 
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify
 
+from channels.jsonbody import json_object
 from nlu.languages import normalise_code
 
 MAX_TEXT = 1000
@@ -24,9 +25,7 @@ def _bad(message: str):
 @bp.post("/api/v1/parse")
 def parse_endpoint():
     """Parse ``{"text": ..., "lang"?: ...}``."""
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        return _bad("the body must be a JSON object with a 'text' field")
+    body = json_object(allow_empty=False)  # anything but a JSON object: 400
     text = body.get("text")
     if not isinstance(text, str) or not text.strip():
         return _bad("'text' must be a non-empty string")

@@ -44,7 +44,7 @@ class Recorder(Phone):
         return screen
 
     def pages(self) -> list[str]:
-        """This screen and every further page (``98``); numbers stay valid from any page."""
+        """This screen and every further page (``98``); :meth:`choose` goes back to a number."""
         pages = [self.screen]
         while not self.ended and re.search(r"^98 ", self.screen, re.M):
             pages.append(self.press("98"))
@@ -92,7 +92,8 @@ def test_every_screen_of_the_journey_fits_in_each_language(app, at_fake, lang):
         phone.press("1", category)
         for procedure in phone.choices():
             phone.dial()
-            phone.press("1", category, procedure)
+            phone.press("1", category)
+            phone.choose(procedure)
             assert shows("\n".join(phone.pages()), lang, "Recevoir par SMS")
 
     # the criminal-record e-service, with wrong answers on the way
@@ -100,16 +101,16 @@ def test_every_screen_of_the_journey_fits_in_each_language(app, at_fake, lang):
     phone.press("2")
     assert shows(phone.screen, lang, "Demandes en ligne")
     phone.pages()
-    phone.press("1")  # casier-judiciaire comes first
+    phone.choose("1")  # casier-judiciaire comes first
     assert shows(phone.screen, lang, "Étape {n}/{total}", n=1, total=6)
     assert shows(phone.press("12345"), lang, "Le NPI a 10 chiffres.")
     for answer in ("1234567890", "Kouassi", "Ama", "32/13/1990", "25/12/1990", "Cotonou"):
         phone.press(answer)
     assert phone.choices()  # the purpose is a choice
-    phone.press("1")
+    phone.choose("1")
     confirm = "\n".join(phone.pages())
     assert shows(confirm, lang, "Confirmer") and to_gsm7(money(1900, lang)) in confirm
-    done = phone.press("1")
+    done = phone.choose("1")
     assert phone.ended and "SMS" in done
     sms = wait_for(lambda: fake.messages_to(phone.number))
     reference = REFERENCE.search(sms[0]).group(0)
@@ -121,14 +122,14 @@ def test_every_screen_of_the_journey_fits_in_each_language(app, at_fake, lang):
     phone.press("2026999999")
     assert reference in phone.press(reference[3:].replace("-", ""))
     phone.pages()
-    phone.press("1")
+    phone.choose("1")
     assert phone.ended
 
     # my requests
     phone.dial()
     phone.press("4")
     assert reference[3:] in "\n".join(phone.pages())
-    phone.press("1")
+    phone.choose("1")
     phone.pages()
 
     # a dropped form resumes
@@ -143,9 +144,11 @@ def test_every_screen_of_the_journey_fits_in_each_language(app, at_fake, lang):
     for _ in range(6):
         if phone.ended:
             break
-        phone.pages()
         choices = phone.choices()
-        phone.press(choices[0] if choices else "0197000000")
+        if choices:
+            phone.choose(choices[0])
+        else:
+            phone.press("0197000000")
 
     # the language, changed from the main menu
     phone.dial()

@@ -80,7 +80,7 @@ def test_submission_while_portal_fails_is_retried_in_background(app, phone, sand
     fake, _ = at_fake
     _fill_casier_form(phone)
     faults(sandbox, fail_status=503)
-    screen, elapsed = timed(lambda: phone.press("1"))
+    screen, elapsed = timed(lambda: phone.choose("1"))
     assert elapsed < 1.0 and phone.ended and "SMS" in screen
     time.sleep(0.1)
     assert not fake.messages_to(phone.number)
@@ -119,7 +119,7 @@ def test_a_request_that_never_gets_through_gets_an_apology_and_a_135_callback(ap
     fake, _ = at_fake
     _fill_casier_form(phone)
     faults(sandbox, fail_status=503)
-    phone.press("1")
+    phone.choose("1")
     sms = wait_for(lambda: fake.messages_to(phone.number), timeout=10)
     assert "135" in sms[0] and "SP-" not in sms[0]
     assert "rappeler" in sms[0]

@@ -44,7 +44,7 @@ def test_criminal_record_cost_request_sms_and_tracking(phone, app, at_fake):
         else:
             phone.press("Kouassi")
     assert "Vérifiez" in phone.screen
-    done = phone.press("1")
+    done = phone.choose("1")  # "1 Confirmer", on the review's last page, next to the fee
     assert phone.ended and "SMS" in done
 
     sms = wait_for(lambda: fake.messages_to(phone.number))

@@ -38,6 +38,15 @@ class Phone:
             self._hop(self.code)
         return self.screen
 
+    def choose(self, number: str) -> str:
+        """Press ``number`` on the page that shows it, paging (``98``, ``0``) to that page
+        first, as a caller must: a page accepts only the numbers printed on it."""
+        for _ in range(12):
+            if any(line.split(" ", 1)[0] == number for line in self.screen.split("\n")):
+                return self.press(number)
+            self.press("98" if "\n98 " in "\n" + self.screen else "0")
+        raise AssertionError(f"{number} is on no page of {self.screen!r}")
+
     def repeat(self) -> str:
         """The gateway re-sends the same hop (a retry)."""
         return self._hop(self.code)

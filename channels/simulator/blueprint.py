@@ -13,7 +13,6 @@ On by default; off in production (``AT_USERNAME`` set and not ``sandbox``) unles
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 import uuid
@@ -21,6 +20,7 @@ from pathlib import Path
 
 from flask import Blueprint, current_app, jsonify, request, send_from_directory
 
+from channels.jsonbody import json_object
 from dialogs.i18n import gettext_for
 from dialogs.model import Inbound
 from dialogs.phones import subscriber
@@ -114,12 +114,7 @@ def _whatsapp_mode() -> str:
 def whatsapp():
     """A message from the simulated WhatsApp user; the answer as WhatsApp message objects."""
     rt = _rt()
-    try:
-        body = json.loads(request.get_data() or b"{}")
-    except ValueError:
-        body = None
-    if not isinstance(body, dict):
-        return jsonify(error="expected a JSON object"), 400
+    body = json_object()
     phone = subscriber(str(body.get("phone") or ""), rt.settings.default_region)
     text, choice, kind = body.get("text"), body.get("choice"), body.get("type") or "text"
     if phone is None:

@@ -18,7 +18,7 @@ from channels import metrics
 from channels.gsm7 import to_gsm7
 from channels.ussd.hops import new_input, shortcut
 from channels.ussd.screens import BACK, HOME, MORE, render
-from dialogs.i18n import gettext_for
+from dialogs.i18n import N_, gettext_for
 from dialogs.model import Conversation, Inbound, Reply
 from dialogs.phones import mask, subscriber
 from dialogs.store import StoreUnavailable
@@ -70,22 +70,34 @@ def _hop(rt, session_id: str, user: str, text: str, service_code: str) -> str:
     manager = rt.manager
     conv = manager.load("ussd", session_id, user)
     edge = conv.edge
+    max_len = rt.settings.ussd_screen_max
     if conv.is_new:
-        steps = shortcut(service_code, rt.settings.ussd_service_code)
-        steps += [s for s in text.split("*") if s] if text else []
-        if steps and not (conv.state.get("lang") or conv.profile.get("lang")):
+        typed = [s for s in text.split("*") if s] if text else []
+        # A first hop's text is empty or the one entry of a shortcut.  More than one entry on a
+        # session we hold nothing for means the store lost it mid-call (flushed, expired):
+        # replaying those inputs from home would pick what the caller never saw.
+        lost = len(typed) > 1
+        steps = [] if lost else shortcut(service_code, rt.settings.ussd_service_code) + typed
+        if lost:
+            log.warning("ussd session lost by the store: starting again at home",
+                        extra={"entries": len(typed)})
+        if (steps or lost) and not (conv.state.get("lang") or conv.profile.get("lang")):
             conv.state["lang"] = manager.default_lang  # a shortcut skips the language screen
         reply = manager.step(conv, Inbound("ussd", user, session_id,
-                                           start="home" if steps else None))
-        body = _show(conv, reply, rt.settings.ussd_screen_max)
+                                           start="home" if steps or lost else None))
+        body = _show(conv, reply, max_len)
+        if lost:
+            body = _reshow(conv, max_len, _LOST)
         for step in steps[:6]:
-            if reply.end:
+            if body.startswith("END "):
                 break
-            reply, body = _apply(rt, conv, step)
+            moved, body = _apply(rt, conv, step)
+            if not moved:  # junk in the shortcut: stop there, on the screen it was typed on
+                break
     elif text == edge.get("text") and edge.get("body"):
         return edge["body"]  # the gateway repeated a hop: answer it the same way
     else:
-        reply, body = _apply(rt, conv, new_input(text, edge.get("text")))
+        _moved, body = _apply(rt, conv, new_input(text, edge.get("text")))
     edge["text"] = text
     edge["body"] = body
     manager.save(conv, end=body.startswith("END "))
@@ -95,45 +107,70 @@ def _hop(rt, session_id: str, user: str, text: str, service_code: str) -> str:
 def _show(conv: Conversation, reply: Reply, max_len: int, page: int = 0) -> str:
     screens = render(reply, max_len)
     page = min(page, len(screens.pages) - 1)
+    conv.edge.pop("numbers", None)  # kept by older releases for the whole reply
     conv.edge.update(
-        pages=screens.pages, page=page, numbers=screens.numbers, expects=reply.expects,
-        navigable=reply.navigable, lang=reply.lang, at=conv.state.get("at"),
+        pages=screens.pages, page=page, page_numbers=screens.page_numbers,
+        expects=reply.expects, navigable=reply.navigable, lang=reply.lang,
+        at=conv.state.get("at"),
     )
     return ("END " if screens.end else "CON ") + screens.pages[page]
 
 
-def _apply(rt, conv: Conversation, raw: str) -> tuple[Reply | None, str]:
-    """Apply one input typed on the phone; return the new reply (None if only paged) and body."""
+def _shown_numbers(edge: dict, page: int) -> dict[str, str]:
+    """The numbers printed on ``page`` and the choice each stands for."""
+    per_page = edge.get("page_numbers")
+    if per_page is None:  # a session saved by an older release: its numbers for every page
+        return edge.get("numbers", {})
+    return per_page[page] if 0 <= page < len(per_page) else {}
+
+
+def _apply(rt, conv: Conversation, raw: str) -> tuple[bool, str]:
+    """Apply one input typed on the phone: ``(True, next screen)``, or ``(False, the same page
+    with a short reason)`` when the page on the phone does not offer it.
+
+    A page accepts only the choices it prints, plus the keys that only move: ``98`` when a
+    page follows, ``0`` for the page before (back on the first page) and ``00`` home, as
+    everywhere in the service.  On a question that expects text, anything else is the answer.
+    """
     edge = conv.edge
     max_len = rt.settings.ussd_screen_max
     raw = raw.strip()[:MAX_INPUT]
     page, pages = edge.get("page", 0), edge.get("pages") or [""]
-    if raw == MORE and page + 1 < len(pages):
+    last = page + 1 >= len(pages)
+    if raw == MORE and not last:
         edge["page"] = page + 1
-        return None, "CON " + pages[page + 1]
+        return True, "CON " + pages[page + 1]
     if raw == BACK and page > 0:
         edge["page"] = page - 1
-        return None, "CON " + pages[page - 1]
-    inbound = Inbound("ussd", conv.user, conv.session, text=raw)
-    if raw in (BACK, HOME) and edge.get("navigable", True):
+        return True, "CON " + pages[page - 1]
+    shown = _shown_numbers(edge, page)
+    if raw in shown:
+        inbound = Inbound("ussd", conv.user, conv.session, choice=shown[raw])
+    elif raw in (BACK, HOME) and edge.get("navigable", True):
         inbound = Inbound("ussd", conv.user, conv.session,
                           choice="nav:back" if raw == BACK else "nav:home")
-    elif raw in edge.get("numbers", {}):
-        inbound = Inbound("ussd", conv.user, conv.session, choice=edge["numbers"][raw])
-    elif edge.get("expects") != "text" and (not raw.isdigit() or len(raw) > 3):
-        return _reshow(conv, max_len)
+    elif edge.get("expects") == "text":
+        inbound = Inbound("ussd", conv.user, conv.session, text=raw)
+    else:
+        return False, _reshow(conv, max_len, _NOT_SHOWN if raw.isdigit() else _NOT_A_NUMBER)
     reply = rt.manager.step(conv, inbound)
-    return reply, _show(conv, reply, max_len)
+    return True, _show(conv, reply, max_len)
 
 
-def _reshow(conv: Conversation, max_len: int) -> tuple[None, str]:
-    """Junk on a menu (letters, emoji, ``*#``): the same page again with a short reason."""
+_NOT_A_NUMBER = N_("Choix invalide. Tapez un numéro.")
+_NOT_SHOWN = N_("Choix invalide.")
+_LOST = N_("Session interrompue. Voici le menu.")
+"""Reasons shown above a page shown again, translated when shown."""
+
+
+def _reshow(conv: Conversation, max_len: int, reason: str) -> str:
+    """The same page again under a short reason (junk, a number this page does not show)."""
     lang = conv.edge.get("lang", "fr")
-    reason = to_gsm7(gettext_for(lang)("Choix invalide. Tapez un numéro."), lang)
+    reason = to_gsm7(gettext_for(lang)(reason), lang)
     lines = conv.edge["pages"][conv.edge.get("page", 0)].split("\n")
     while lines and len("\n".join([reason] + lines)) > max_len:
         lines.pop(0)  # drop text the citizen has already read; keep the options
-    return None, "CON " + "\n".join([reason] + lines)
+    return "CON " + "\n".join([reason] + lines)
 
 
 @bp.post("/ussd/events")

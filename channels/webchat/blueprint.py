@@ -40,6 +40,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.exceptions import HTTPException
 
 from channels import metrics
+from channels.jsonbody import json_object
 from channels.webchat.events import ChatLog, chat_log
 from dialogs.i18n import gettext_for
 from dialogs.manager import ENTRY_POINTS
@@ -163,16 +164,7 @@ def _http_error(exc: HTTPException):
 
 def _body(lang: str = "fr") -> dict:
     """The JSON object sent (``{}`` when nothing was); 400 in ``lang`` when it is not one."""
-    raw = request.get_data(cache=True)
-    if not raw.strip():
-        return {}
-    try:
-        body = json.loads(raw)
-    except ValueError:  # includes bad UTF-8
-        body = None
-    if not isinstance(body, dict):
-        raise ApiError(400, gettext_for(lang)("Requête invalide."))
-    return body
+    return json_object(lang)
 
 
 def _session(sid: str) -> dict:

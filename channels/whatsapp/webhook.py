@@ -10,11 +10,11 @@ Meta redelivers anything but a 2xx, and a malformed payload will never get bette
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
+from channels import jsonbody
 from channels.whatsapp import events, signature
 from channels.whatsapp.tasks import handle_events
 
@@ -50,8 +50,8 @@ def receive():
         log.warning("whatsapp event with a wrong signature: refused")
         return jsonify(error="invalid signature"), 403
     try:
-        payload = json.loads(body)
-    except ValueError:  # includes bad UTF-8
+        payload = jsonbody.loads(body)
+    except ValueError:  # includes bad UTF-8 and a body nested too deep
         log.warning("whatsapp event is not JSON: dropped", extra={"size": len(body)})
         return jsonify(status="ignored"), 200
     found = events.parse(payload, rt.settings.whatsapp_phone_number_id)
