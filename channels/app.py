@@ -16,6 +16,7 @@ from channels import gateway, health, jsonbody, logs, retention, runtime, urlids
 from channels.agent import throttle as agent_throttle
 from channels.agent.console import bp as agent_bp
 from channels.config import Settings
+from channels.parse import bp as nlu_bp
 from channels.queue import ThreadQueue
 from channels.sessions import BrowserSessionInterface
 from channels.simulator import bp as simulator_bp
@@ -24,7 +25,6 @@ from channels.sms.deadletter import resume_unfinished
 from channels.ussd import bp as ussd_bp
 from channels.webchat import bp as webchat_bp
 from channels.whatsapp import bp as whatsapp_bp
-from nlu.blueprint import bp as nlu_bp
 
 log = logging.getLogger(__name__)
 

@@ -3,8 +3,8 @@
 import pytest
 from flask import Flask
 
+from channels.parse import bp
 from nlu import Nlu
-from nlu.blueprint import bp
 from nlu.testing import shared_model
 
 

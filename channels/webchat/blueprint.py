@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import contextlib
 import hmac
-import json
 import logging
 import re
 import secrets
