@@ -35,7 +35,9 @@ def csrf_token() -> str:
 def csrf_ok() -> bool:
     expected = session.get(CSRF)
     sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""
-    return bool(expected) and hmac.compare_digest(str(expected), str(sent))
+    # bytes: compare_digest refuses str with non-ASCII characters (a forged token may have some)
+    return bool(expected) and hmac.compare_digest(str(expected).encode("utf-8", "surrogatepass"),
+                                                  str(sent).encode("utf-8", "surrogatepass"))
 
 
 def log_in(accounts: Accounts, agent: Agent) -> None:
