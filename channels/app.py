@@ -25,6 +25,7 @@ from channels.sms.deadletter import resume_unfinished
 from channels.ussd import bp as ussd_bp
 from channels.webchat import bp as webchat_bp
 from channels.whatsapp import bp as whatsapp_bp
+from channels.whatsapp.alerts import token_expired
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,9 @@ def create_app(settings: Settings | None = None, rt: runtime.Runtime | None = No
     urlids.install(app)  # an id no row can have is a 404, never a database error
     app.extensions["guichet"] = rt
     app.extensions["nlu"] = rt.nlu
+    app.extensions["readiness_warnings"] = [
+        lambda: "whatsapp token expired: renew WHATSAPP_TOKEN" if token_expired(rt.store) else None,
+    ]
     app.register_blueprint(health.bp)
     app.register_blueprint(ussd_bp)
     app.register_blueprint(sms_bp)

@@ -1,11 +1,15 @@
-"""Liveness, readiness and metrics endpoints for load balancers and Prometheus."""
+"""Liveness, readiness and metrics endpoints for load balancers and Prometheus.
+
+Channels that can be degraded without the instance being unready (an expired WhatsApp token)
+register a warning check on ``app.extensions["readiness_warnings"]`` through the composition
+root, so this module imports no channel.
+"""
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, jsonify
 
 from channels import metrics
-from channels.whatsapp.alerts import token_expired
 
 bp = Blueprint("health", __name__)
 
@@ -25,9 +29,8 @@ def readyz():
     rt = current_app.extensions["guichet"]
     checks = {"store": rt.store.ping(), "portal": rt.portal.ping(), "database": rt.messages.ping()}
     ready = all(checks.values())
-    warnings = []
-    if token_expired(rt.store):
-        warnings.append("whatsapp token expired: renew WHATSAPP_TOKEN")
+    warnings = [w for check in current_app.extensions.get("readiness_warnings", ())
+                if (w := check())]
     return jsonify(status="ready" if ready else "not ready", checks=checks,
                    warnings=warnings), 200 if ready else 503
 
