@@ -103,7 +103,8 @@ def display(field: FormField, value: str, lang: str) -> str:
     """An answer as the citizen reads it back on the review: the option's label, a date as
     ``JJ/MM/AAAA`` (the way the form asked for it; the portal gets the ISO value)."""
     if field.type == "choice":
-        return next((pick(o.label, lang)[0] for o in field.options if o.value == value), value)
+        return next((pick(o.label, lang)[0] or value for o in field.options if o.value == value),
+                    value)
     if field.type == "date" and ISO_DATE.match(value or ""):
         parsed = _date(value)
         return parsed.strftime("%d/%m/%Y") if parsed else value

@@ -624,7 +624,7 @@ class DialogManager(IdentitySteps):
         data = conv.state["data"]
         try:
             if data.get("unavailable"):  # the screen shown stays the one answered
-                raise PortalUnavailable("shown unavailable")
+                raise PortalUnavailable("shown unavailable", kind="shown")
             found = [(r.reference, r.procedure) for r in self.portal.requests_for(conv.user)]
         except PortalError:
             found = [(r["reference"], r["procedure"]) for r in conv.profile.get("requests", [])]

@@ -33,3 +33,15 @@ def test_my_requests_that_stay_unavailable_end_with_an_apology_by_sms(app, phone
     phone.press("1")
     sms = wait_for(lambda: fake.messages_to(phone.number), timeout=15)
     assert "indisponibles" in sms[0] and "Aucune demande" not in sms[0]
+
+
+def test_a_wrong_key_on_the_unavailable_screen_shows_it_again(app, phone, sandbox):
+    """The screen is shown again as it was (not a crash ending the call, not a portal call)."""
+    faults(sandbox, fail_status=503)
+    phone.dial()
+    first = phone.press("1", "4")
+    assert "indisponible" in first
+    again = phone.press("7")  # not an option on this screen
+    assert not phone.ended
+    assert "indisponible" in again and "1 Recevoir par SMS" in again
+    assert "Service momentan" not in again
