@@ -256,8 +256,8 @@ class RedisChatLog:
         except redis.RedisError as exc:
             raise StoreUnavailable(str(exc)) from exc
         out = []
-        for item in raw:
-            head, _, body = item.partition("|")
+        for item in raw:  # str: the client decodes responses
+            head, _, body = str(item).partition("|")
             if int(head) > after:
                 out.append({**json.loads(body), "id": int(head)})
         return out

@@ -60,7 +60,7 @@ def _take_slot(client: str) -> Callable[[], None] | None:
             return None
         pool["open"] += 1
         clients[client] = clients.get(client, 0) + 1
-    freed = []
+    freed: list[bool] = []
 
     def release() -> None:
         with _slots_lock:
