@@ -220,10 +220,14 @@ def test_tracking_someone_elses_reference_shows_the_status_only(guichet, sandbox
     client = guichet.test_client()
 
     def track_on_ussd(number: str) -> str:
+        """Every page of the status screen, as the caller reads them with 98."""
         phone = Phone(client, number=number, max_len=182)
         phone.dial()
         phone.press("1", "3")
-        return phone.press(reference[3:].replace("-", ""))
+        pages = [phone.press(reference[3:].replace("-", ""))]
+        while "\n98 " in "\n" + pages[-1] and len(pages) < 6:
+            pages.append(phone.press("98"))
+        return "\n".join(pages)
 
     other = track_on_ussd(STRANGER)
     assert reference in other and ("refusée" in other or "refusee" in other)
