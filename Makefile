@@ -10,7 +10,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup run test lint typecheck importcheck lock bench ussd worker sandbox-portal \
+.PHONY: setup run test lint lock bench ussd worker sandbox-portal \
 	sms-dead-letter i18n i18n-compile i18n-report i18n-export i18n-import redis-server browser clean
 
 # Install exactly what the lock file says (hashes checked, nothing resolved here), then the project
@@ -77,10 +77,15 @@ run: setup var/nlu-model.pkl
 
 test: setup redis-server browser
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
+# Style, the import rules of DESIGN.md (pyproject.toml [tool.importlinter]) and types.
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 bench: setup redis-server
 	$(BIN)/python bench/ussd.py
