@@ -9,7 +9,15 @@ from __future__ import annotations
 import sqlite3
 import time
 
-from tests.conftest import wait_for
+from channels import migrate
+from channels.queue import RQQueue
+from channels.sms.messages import engine_for
+from channels.tasks import record_later
+from dialogs.desk import HandoffDesk, RecordLater
+from dialogs.desk.hours import OfficeHours
+from dialogs.handoff import Exchange
+from dialogs.sender import Senders
+from tests.conftest import free_port, wait_for
 from tests.test_webchat import Visitor
 
 LOCK_SECONDS = 3.0
@@ -58,3 +66,18 @@ def test_exchanges_with_the_bot_are_kept_in_order_for_a_later_handoff(make_app):
         (m["direction"], m["text"]) for m in desk.transcript(conv)])
     directions = [d for d, _ in texts]
     assert directions[:2] == ["in", "out"]  # the question, then the bot's answer
+
+
+def test_exchanges_are_recorded_inline_when_the_queue_refuses_them(tmp_path):
+    """Redis down: the hop's exchanges are written at once rather than lost."""
+    engine = engine_for(f"sqlite:///{tmp_path / 'records.db'}")
+    migrate.upgrade(engine)
+    desk = HandoffDesk(engine, hours=OfficeHours.parse("always"), senders=Senders())
+    dead = RQQueue(f"redis://127.0.0.1:{free_port()}/0")  # nothing listens there
+    manager_side = RecordLater(desk, lambda exchanges: record_later(dead, exchanges))
+    manager_side.record(Exchange("sms", "s1", "+2290197001122", "in", "bonjour", "fr"),
+                        Exchange("sms", "s1", "+2290197001122", "out", "Bienvenue", "fr"))
+    kept = desk.recent.peek("+2290197001122", "sms", "s1")
+    assert [(e["direction"], e["text"]) for e in kept] == [("in", "bonjour"),
+                                                          ("out", "Bienvenue")]
+    engine.dispose()
