@@ -13,6 +13,8 @@ nothing is kept at module level.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -26,21 +28,26 @@ def _everyone() -> str:
     return "all-addresses"
 
 
+def _redis_options() -> dict[str, Any]:
+    """Give up on a slow Redis quickly (memory takes over): the limiter's stub types the
+    options as strings and ints, redis-py takes the seconds as floats."""
+    return {"socket_timeout": 0.3, "socket_connect_timeout": 0.3}
+
+
 def init_app(app: Flask, *, per_address: str, overall: str, redis_url: str | None) -> Limiter:
     """Build the app's limiter and put the two limits on the login form's POST."""
     limiter = Limiter(
         get_remote_address,
         app=app,
         storage_uri=redis_url or "memory://",
-        storage_options={"socket_timeout": 0.3, "socket_connect_timeout": 0.3}
-        if redis_url else {},
+        storage_options=_redis_options() if redis_url else {},
         strategy="moving-window",
         key_prefix="guichet-login",
         in_memory_fallback_enabled=True,
         swallow_errors=True,
         headers_enabled=True,
     )
-    view = app.view_functions[LOGIN_ENDPOINT]
+    view: Any = app.view_functions[LOGIN_ENDPOINT]
     view = limiter.limit(overall, key_func=_everyone, methods=["POST"], scope="all")(view)
     view = limiter.limit(per_address, methods=["POST"], scope="address")(view)
     app.view_functions[LOGIN_ENDPOINT] = view
