@@ -103,16 +103,17 @@ sms-dead-letter: setup
 	$(BIN)/python -m channels.sms.deadletter $(or $(ARGS),list)
 
 # Call centre. make agent-add ARGS="--login awa --name 'Awa D.' --role agent --languages fr,fon"
-# asks the password twice (AGENT_PASSWORD=... or --password-stdin for scripts). The app migrates
-# its tables at start; db-upgrade does it alone.
+# asks the password twice (AGENT_PASSWORD=... or --password-stdin for scripts).
+# db-upgrade brings every table to the newest schema (one Alembic history, channels/migrations);
+# the app runs the same upgrade at start, one worker at a time.
 # Retention: make purge [DAYS=N] deletes the personal data every table keeps beyond its
 # RETENTION_* setting (DAYS overrides the transcripts'); make worker also runs it every 6 hours.
 # agent-purge is its former name.
 .PHONY: db-upgrade agent-add agent-purge purge
 db-upgrade: $(STAMP)
-	$(BIN)/python -m channels.agent.migrate upgrade
+	$(BIN)/python -m channels.migrate upgrade
 
-agent-add: $(STAMP)
+agent-add: db-upgrade
 	$(BIN)/python -m channels.agent.accounts add $(ARGS)
 
 purge: $(STAMP)

@@ -139,7 +139,7 @@ def _origins(env: Mapping[str, str], name: str) -> tuple[str, ...]:
 
 def _office_hours(env: Mapping[str, str]) -> tuple[str, str]:
     """``OFFICE_HOURS`` and ``OFFICE_TIMEZONE``, checked by parsing them once."""
-    from channels.agent.hours import TIMEZONE, HoursError, OfficeHours
+    from dialogs.desk.hours import TIMEZONE, HoursError, OfficeHours
 
     hours = env.get("OFFICE_HOURS", "").strip() or Settings.office_hours
     timezone = env.get("OFFICE_TIMEZONE", "").strip() or TIMEZONE

@@ -1,6 +1,7 @@
 """One purge for every table that holds personal data, each kind kept as long as its setting.
 
     python -m channels.retention purge [--days N]     # make purge (make agent-purge too)
+    python -m channels.retention export [--days 30] > transcripts.jsonl   # masked transcripts
 
 - hand-off transcripts (``agent_messages``), the citizen's identity on closed conversations and
   callbacks (``agent_conversations``, ``agent_callbacks``): ``RETENTION_TRANSCRIPT_DAYS`` (90)
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import logging
 import sys
 import threading
@@ -31,10 +33,10 @@ from collections.abc import Callable
 
 import sqlalchemy as sa
 
-from channels.agent.retention import purge_agent_records
 from channels.config import Settings
 from channels.sms.inbox import inbound
 from channels.sms.messages import outbound
+from dialogs.desk.retention import purge_agent_records
 
 log = logging.getLogger(__name__)
 
@@ -113,9 +115,22 @@ def redis_claim(url: str, every: float = EVERY) -> Callable[[], bool]:
     return claim
 
 
+def _export(settings: Settings, engine: sa.Engine, days: int) -> None:
+    """JSON lines of the hand-off transcripts of the last ``days``, personal data masked."""
+    from channels.queue import ThreadQueue
+    from channels.runtime import build_desk, interim_senders
+    from dialogs.store import MemoryStore
+
+    desk = build_desk(settings, engine, interim_senders(ThreadQueue(workers=1)), MemoryStore())
+    rows = desk.export(days)
+    desk.audit(None, "export", f"transcripts:{days}d", f"rows={len(rows)} (cli)")
+    for row in rows:
+        print(json.dumps(row, ensure_ascii=False))
+
+
 def main(argv: list[str] | None = None) -> int:
-    from channels.agent import migrate
-    from channels.sms.messages import create_tables, engine_for
+    from channels import migrate
+    from channels.sms.messages import engine_for
 
     parser = argparse.ArgumentParser(prog="python -m channels.retention",
                                      description="Purge personal data past its retention")
@@ -123,6 +138,8 @@ def main(argv: list[str] | None = None) -> int:
     cmd = sub.add_parser("purge", help="delete what is older than its retention, every table")
     cmd.add_argument("--days", type=int,
                      help="transcripts: default RETENTION_TRANSCRIPT_DAYS")
+    export = sub.add_parser("export", help="JSON lines of recent transcripts, masked")
+    export.add_argument("--days", type=int, default=30)
     args = parser.parse_args(argv)
     if args.days is not None and args.days < 1:
         parser.error("--days: at least 1")
@@ -130,7 +147,9 @@ def main(argv: list[str] | None = None) -> int:
     engine = engine_for(settings.database_url)
     try:
         migrate.upgrade(engine)
-        create_tables(engine)
+        if args.command == "export":
+            _export(settings, engine, args.days)
+            return 0
         counts = purge(settings, engine, transcript_days=args.days)
         print(" ".join(f"{k}={v}" for k, v in counts.items()))
     finally:

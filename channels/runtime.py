@@ -1,4 +1,5 @@
-"""The composition root: builds the store, portal client, queue, SMS sender and dialog manager.
+"""The composition root: builds the store, portal client, queue, SMS sender, the hand-off desk
+and the dialog manager, and brings the database to the newest schema first.
 
 The web app and the RQ workers build the same :class:`Runtime` from the same environment, so a
 task run by a worker sees the same portal and message log as the hop that queued it.  With no
@@ -14,7 +15,9 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from channels.agent.desk import HandoffDesk, build_desk
+import sqlalchemy as sa
+
+from channels import migrate, webchat
 from channels.config import ROOT, Settings
 from channels.queue import DEFAULT_DELAYS, RQQueue, TaskQueue, ThreadQueue
 from channels.sms.conversation import SmsConversation
@@ -23,12 +26,19 @@ from channels.sms.messages import MessageLog, engine_for
 from channels.sms.outbound import AfricasTalkingTransport, OutboxTransport, SmsSender
 from channels.sms.outbound import Transport as SmsTransport
 from channels.sms.sweep import Sweeper
-from channels.tasks import QueuedEffects
+from channels.tasks import QueuedEffects, record_later
 from channels.whatsapp.outbound import GraphTransport, WhatsAppSender
 from channels.whatsapp.outbound import OutboxTransport as WhatsAppOutbox
 from channels.whatsapp.outbound import Transport as WhatsAppTransport
+from channels.whatsapp.tasks import send_messages as send_whatsapp
+from dialogs.desk import HandoffDesk, RecordLater
+from dialogs.desk.accounts import Accounts
+from dialogs.desk.hours import OfficeHours
+from dialogs.desk.recent import RecentExchanges
+from dialogs.desk.records import now as utc_now
 from dialogs.identity import CodeLimits, Verifier
 from dialogs.manager import DialogManager
+from dialogs.sender import Outgoing, Senders
 from dialogs.store import MemoryStore, RedisStore, Store
 from integrations.portal import PortalClient
 from nlu import Nlu
@@ -74,6 +84,54 @@ def _sandbox_url(settings: Settings, closers: list) -> str:
     return url
 
 
+class _InterimSender:
+    """A :class:`dialogs.sender.Sender` over today's sending paths, until every channel has its
+    own: SMS (and USSD callers) through the SMS task (GSM-7, opt-outs), WhatsApp through its
+    send task, web chat by a push into the open widget.  Each only queues or pushes."""
+
+    def __init__(self, channel: str, queue: TaskQueue) -> None:
+        self.channel = channel
+        self.queue = queue
+
+    def send(self, message: Outgoing) -> str:
+        if self.channel == "webchat":
+            pushed = webchat.push(message.user.removeprefix("web:"), message.text,
+                                  sender=message.author, lang=message.lang)
+            return "pushed" if pushed is not None else "lost"
+        if self.channel == "whatsapp":
+            body = {"type": "text", "text": {"body": message.text[:4096], "preview_url": False}}
+            self.queue.enqueue(send_whatsapp, user=message.user, lang=message.lang,
+                               messages=[body], key=message.key)
+            return "queued"
+        QueuedEffects(self.queue).send_text(message.user, message.text, lang=message.lang,
+                                            key=message.key)
+        return "queued"
+
+
+def interim_senders(queue: TaskQueue) -> Senders:
+    """The router the desk sends through (USSD is sent SMS by :class:`Senders` itself)."""
+    return Senders({c: _InterimSender(c, queue) for c in ("sms", "whatsapp", "webchat")})
+
+
+def build_desk(settings: Settings, engine: sa.Engine, senders: Senders, store: Store,
+               portal: PortalClient | None = None) -> HandoffDesk:
+    """The hand-off desk with the settings applied; ``store`` (the session store) keeps the
+    recent exchanges a hand-off would need, ``portal`` answers the console's "requests of this
+    citizen".  The schema is :func:`channels.migrate.upgrade`'s business."""
+    return HandoffDesk(
+        engine,
+        hours=OfficeHours.parse(settings.office_hours, settings.office_timezone),
+        senders=senders,
+        accounts=Accounts(engine, clock=utc_now, max_failures=settings.agent_max_failures,
+                          lockout_minutes=settings.agent_lockout_minutes),
+        retention_days=settings.transcript_retention_days,
+        default_handle_minutes=settings.handoff_default_minutes,
+        clock=utc_now,
+        recent=RecentExchanges(store, settings.retention_bot_exchanges_hours * 3600),
+        requests_of=portal.requests_for if portal is not None else None,
+    )
+
+
 def build(settings: Settings, *, retry_delays: Sequence[float] = DEFAULT_DELAYS) -> Runtime:
     closers: list = []
     store: Store = RedisStore(settings.redis_url) if settings.redis_url else MemoryStore()
@@ -86,7 +144,9 @@ def build(settings: Settings, *, retry_delays: Sequence[float] = DEFAULT_DELAYS)
         timeout=(min(0.3, settings.portal_timeout), settings.portal_timeout),
     )
     closers.append(portal.close)
-    messages = MessageLog(engine_for(settings.database_url))
+    engine = engine_for(settings.database_url)
+    migrate.upgrade(engine)  # every table, one history; workers starting together take turns
+    messages = MessageLog(engine)
     closers.append(messages.engine.dispose)
     inbox = Inbox(messages.engine)
     transport: SmsTransport
@@ -112,14 +172,15 @@ def build(settings: Settings, *, retry_delays: Sequence[float] = DEFAULT_DELAYS)
         queue = ThreadQueue(delays=retry_delays)
     understanding = Nlu(settings.rasa_url)
     effects = QueuedEffects(queue)
-    desk = build_desk(settings, messages.engine, queue, store)
+    desk = build_desk(settings, messages.engine, interim_senders(queue), store, portal)
     manager = DialogManager(
         store, portal, effects,
         languages=settings.languages,
         session_ttl=settings.session_ttl, resume_window=settings.resume_window,
         channel_ttls={"sms": settings.sms_session_ttl, "whatsapp": settings.chat_session_ttl,
                       "webchat": settings.chat_session_ttl},
-        track_code=settings.ussd_service_code, nlu=understanding.parse, desk=desk,
+        track_code=settings.ussd_service_code, nlu=understanding.parse,
+        desk=RecordLater(desk, lambda exchanges: record_later(queue, exchanges)),
         verifier=Verifier(store, settings.secret_key, CodeLimits(
             ttl=settings.webchat_code_ttl, attempts=settings.webchat_code_attempts,
             per_number=settings.webchat_codes_per_number,

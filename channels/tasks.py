@@ -6,6 +6,8 @@ workflow in ``dialogs.workflows`` or the SMS sender.
 
 from __future__ import annotations
 
+import dataclasses
+
 import redis
 import sqlalchemy as sa
 
@@ -15,6 +17,7 @@ from channels.sms import more
 from channels.sms.messages import FINAL_SENT
 from channels.sms.render import split
 from dialogs import workflows
+from dialogs.handoff import Exchange
 from dialogs.store import StoreUnavailable
 
 
@@ -123,6 +126,30 @@ def send_requests(*, user: str, lang: str, key: str) -> bool:
     rt = _runtime()
     return workflows.send_requests(rt.portal, _Notifier(rt), user=user, lang=lang, key=key,
                                    final=final_attempt())
+
+
+def record_exchanges(*, exchanges: list[dict]) -> int:
+    """Keep the exchanges of one hop in the desk's transcript (or its recent exchanges), off
+    the citizen's request, in order; retried while the database is unreachable (unless some
+    were already written)."""
+    rt = _runtime()
+    if rt.desk is None:
+        return 0
+    done = 0
+    for item in exchanges:
+        try:
+            rt.desk.record(Exchange(**item))
+        except sa.exc.OperationalError as exc:
+            if done:  # a retry would write the first ones twice
+                raise
+            raise workflows.RetryLater(str(exc)) from exc
+        done += 1
+    return done
+
+
+def record_later(queue, exchanges: list[Exchange]) -> None:
+    """Queue :func:`record_exchanges`: one task per hop, so its messages keep their order."""
+    queue.enqueue(record_exchanges, exchanges=[dataclasses.asdict(e) for e in exchanges])
 
 
 class QueuedEffects:

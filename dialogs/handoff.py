@@ -1,14 +1,18 @@
-"""The call-centre desk as the dialog manager sees it: a port, implemented by channels/agent.
+"""The call-centre desk as the dialog manager sees it: a port, implemented by :mod:`dialogs.desk`.
 
 When the bot cannot help, the manager hands the conversation to the desk: live channels (SMS,
 WhatsApp, web chat) join a queue and learn their position and wait; USSD, which cannot wait,
 leaves a callback request.  While a person has the conversation, the citizen's messages go to
 the desk instead of the bot.  The manager records every exchange through :meth:`Desk.record`
-so an agent sees everything the bot already knows.
+so an agent sees everything the bot already knows; the composition root makes that recording
+happen off the request path (:class:`dialogs.desk.RecordLater`).
+
+Every method the manager calls is declared here, so any desk given to it is checked whole.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -37,9 +41,13 @@ class Exchange:
     lang: str
     intent: str | None = None
     procedure: str | None = None
+    at: dt.datetime | None = None
+    """When it was said (aware UTC); None: when the desk records it."""
 
 
 class Desk(Protocol):
+    """The hand-off desk, every method the dialog manager calls."""
+
     def hours(self) -> Ticket:
         """Whether the line is open now (``position`` unused), and when it opens if not."""
 
@@ -54,5 +62,12 @@ class Desk(Protocol):
     def with_agent(self, channel: str, session: str) -> bool:
         """True while the conversation is waiting for or talking with a person."""
 
-    def record(self, exchange: Exchange) -> None:
-        """Keep one message in the conversation's transcript."""
+    def record(self, *exchanges: Exchange) -> None:
+        """Keep messages in the conversation's transcript, in this order."""
+
+    def awaiting_rating(self, channel: str, session: str) -> bool:
+        """True when the citizen was asked for a 1-5 rating of a hand-off and has not given
+        it yet (so a lone digit is that rating, not a menu choice)."""
+
+    def record_satisfaction(self, channel: str, session: str, score: int | str) -> bool:
+        """Keep the citizen's 1-5 rating of their last hand-off; False if none awaits one."""

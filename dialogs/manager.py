@@ -168,15 +168,18 @@ class DialogManager(IdentitySteps):
     def _record(self, conv: Conversation, inbound: Inbound, reply: Reply) -> None:
         understood = conv.state.pop("nlu", None) or {}
         said = inbound.text or inbound.choice
+        exchanges = []
+        if said:
+            exchanges.append(Exchange(
+                conv.channel, conv.session, conv.user, "in", said, self.lang(conv),
+                understood.get("intent"), understood.get("procedure")))
+        if reply.parts or reply.error:
+            text = "\n".join(([reply.error] if reply.error else []) + list(reply.parts))
+            exchanges.append(Exchange(
+                conv.channel, conv.session, conv.user, "out", text, reply.lang))
         try:
-            if said:
-                self.desk.record(Exchange(  # type: ignore[union-attr]
-                    conv.channel, conv.session, conv.user, "in", said, self.lang(conv),
-                    understood.get("intent"), understood.get("procedure")))
-            if reply.parts or reply.error:
-                text = "\n".join(([reply.error] if reply.error else []) + list(reply.parts))
-                self.desk.record(Exchange(  # type: ignore[union-attr]
-                    conv.channel, conv.session, conv.user, "out", text, reply.lang))
+            if self.desk is not None and exchanges:  # both at once: they stay in order
+                self.desk.record(*exchanges)
         except Exception:  # a transcript must never cost the citizen their answer
             log.exception("could not record the exchange")
 
@@ -779,7 +782,9 @@ class DialogManager(IdentitySteps):
             return self._invalid(conv)
         data, lang = conv.state["data"], self.lang(conv)
         try:
-            self.desk.request_callback(  # type: ignore[union-attr]
+            if self.desk is None:
+                raise LookupError("no desk to call back from")
+            self.desk.request_callback(
                 channel=conv.channel, session=conv.session, user=conv.user,
                 phone=data["phone"], slot=slot, lang=lang, topic=data.get("topic"))
         except Exception:
@@ -798,11 +803,11 @@ class DialogManager(IdentitySteps):
     def _rating(self, conv: Conversation, inbound: Inbound) -> Reply | None:
         """A 1-5 answer to the desk's satisfaction question, after an agent closed."""
         text = (inbound.text or "").strip()
-        awaiting = getattr(self.desk, "awaiting_rating", None)
-        if not (text in ("1", "2", "3", "4", "5") and awaiting
-                and awaiting(conv.channel, conv.session)):
+        desk = self.desk
+        if not (text in ("1", "2", "3", "4", "5") and desk is not None
+                and desk.awaiting_rating(conv.channel, conv.session)):
             return None
-        self.desk.record_satisfaction(conv.channel, conv.session, int(text))  # type: ignore
+        desk.record_satisfaction(conv.channel, conv.session, int(text))
         _ = self._t(conv)
         return self._reply(conv, [_("Merci pour votre avis.")], end=True, expects="nothing")
 

@@ -12,9 +12,10 @@ import time
 import pytest
 import requests
 
+from channels import migrate
 from channels.agent import accounts as accounts_cli
-from channels.agent.texts import citizen_text
 from channels.gsm7 import to_gsm7
+from dialogs.desk.texts import citizen_text
 from dialogs.handoff import Exchange
 from tests.conftest import ADMIN_KEY, wait_for
 from tests.portal_fixtures import CASIER_ANSWERS
@@ -114,7 +115,7 @@ def test_login_with_the_right_password_and_not_with_a_wrong_one(agent_app, desk)
     with desk.engine.connect() as db:
         import sqlalchemy as sa
 
-        from channels.agent.records import accounts
+        from dialogs.desk.records import accounts
         stored = db.execute(sa.select(accounts.c.password_hash)
                             .where(accounts.c.login == "awa")).scalar_one()
     assert PASSWORD not in stored and stored.startswith(("scrypt:", "pbkdf2:"))
@@ -366,6 +367,7 @@ def test_the_export_masks_personal_data(agent_app, desk):
 
 def test_the_accounts_command_line(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    assert migrate.main(["upgrade"]) == 0  # what make agent-add runs first (make db-upgrade)
     monkeypatch.setattr("sys.stdin", io.StringIO("a long enough password\n"))
     assert accounts_cli.main(["add", "--login", "Afi", "--name", "Afi K.", "--role",
                               "supervisor", "--languages", "fr,fon", "--password-stdin"]) == 0

@@ -18,7 +18,7 @@ import pytest
 import requests
 from werkzeug.serving import make_server
 
-from channels.agent.desk import HandoffDesk
+from dialogs.desk import HandoffDesk
 from tests.conftest import artifacts_dir
 
 PASSWORD = "a long password"
@@ -87,7 +87,7 @@ def test_a_handoff_reaches_the_agents_screen_within_a_second(served):
             return go
 
         here, first_id = time_to_screen(stream, queue("sms:here", desk))
-        other_worker = HandoffDesk(desk.engine, hours=desk.office, outbound=desk.outbound)
+        other_worker = HandoffDesk(desk.engine, hours=desk.office, senders=desk.senders)
         elsewhere, second_id = time_to_screen(stream, queue("sms:there", other_worker))
     assert first_id != second_id
     assert here < 1.0

@@ -13,13 +13,13 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
-from channels.agent import migrate, records
-from channels.agent.desk import DeskError, HandoffDesk
-from channels.agent.hours import HoursError, OfficeHours
-from channels.agent.outbound import Outbound
-from channels.agent.texts import citizen_text
+from channels import migrate
 from channels.sms.messages import engine_for
+from dialogs.desk import DeskError, HandoffDesk, records
+from dialogs.desk.hours import HoursError, OfficeHours
+from dialogs.desk.texts import citizen_text
 from dialogs.handoff import Desk, Exchange
+from dialogs.sender import Outgoing, Senders
 
 BENIN = ZoneInfo("Africa/Porto-Novo")
 MONDAY_9 = dt.datetime(2026, 11, 23, 9, 0, tzinfo=BENIN)
@@ -38,13 +38,21 @@ class Clock:
 
 
 class Sent(list):
-    """What the desk sent to citizens, per channel."""
+    """What the desk sent to citizens, per channel (a Sender for each, as the channels have)."""
 
     def sender(self, channel: str):
-        def send(*, user: str, session: str, text: str, lang: str, key: str) -> None:
-            self.append({"channel": channel, "user": user, "session": session, "text": text,
-                         "lang": lang, "key": key})
-        return send
+        sent = self
+
+        class Recorder:
+            def __init__(self) -> None:
+                self.channel = channel
+
+            def send(self, message: Outgoing) -> str:
+                sent.append({"channel": message.channel, "user": message.user,
+                             "text": message.text, "lang": message.lang, "key": message.key})
+                return "queued"
+
+        return Recorder()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -73,10 +81,8 @@ def sent() -> Sent:
 
 
 def make_desk(engine, clock, sent, hours: str = "mon-fri 08:00-17:30") -> HandoffDesk:
-    outbound = Outbound()
-    for channel in ("sms", "whatsapp", "webchat"):
-        outbound.register(channel, sent.sender(channel))
-    return HandoffDesk(engine, hours=OfficeHours.parse(hours), outbound=outbound, clock=clock,
+    senders = Senders({c: sent.sender(c) for c in ("sms", "whatsapp", "webchat")})
+    return HandoffDesk(engine, hours=OfficeHours.parse(hours), senders=senders, clock=clock,
                        default_handle_minutes=5)
 
 
@@ -250,7 +256,7 @@ def test_transcript_take_reply_transfer_close_and_rating(desk, sent, clock):
     assert sent[-1]["text"] == citizen_text("taken", "en", name="Awa")  # in English
     assert "(Awa)" in sent[-1]["text"] and "conseiller" not in sent[-1]["text"]
     desk.reply(conv.id, awa, "Hello, let me check.")
-    assert sent[-1] == {"channel": "sms", "user": PHONE, "session": "s",
+    assert sent[-1] == {"channel": "sms", "user": PHONE,
                         "text": "Hello, let me check.", "lang": "en",
                         "key": sent[-1]["key"]}
     with pytest.raises(DeskError):

@@ -8,9 +8,10 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from channels.agent import migrate, records
-from channels.agent.accounts import Accounts
+from channels import migrate
 from channels.sms.messages import engine_for
+from dialogs.desk import records
+from dialogs.desk.accounts import Accounts
 
 PASSWORD = "a long password"
 

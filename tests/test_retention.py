@@ -14,17 +14,16 @@ import pytest
 import redis
 import sqlalchemy as sa
 
-from channels import retention
-from channels.agent import migrate, records
-from channels.agent.accounts import Accounts
-from channels.agent.desk import HandoffDesk
-from channels.agent.hours import OfficeHours
-from channels.agent.outbound import Outbound
-from channels.agent.recent import RecentExchanges
+from channels import migrate, retention
 from channels.config import ROOT, Settings
 from channels.sms.inbox import inbound, optouts
-from channels.sms.messages import create_tables, engine_for, outbound
+from channels.sms.messages import engine_for, outbound
+from dialogs.desk import HandoffDesk, records
+from dialogs.desk.accounts import Accounts
+from dialogs.desk.hours import OfficeHours
+from dialogs.desk.recent import RecentExchanges
 from dialogs.handoff import Exchange
+from dialogs.sender import Senders
 from dialogs.store import RedisStore
 from tests.test_sms_channel import Texter
 
@@ -43,7 +42,6 @@ def db_url(request, tmp_path) -> str:
 def engine(db_url):
     engine = engine_for(db_url)
     migrate.upgrade(engine)
-    create_tables(engine)
     yield engine
     engine.dispose()
 
@@ -118,7 +116,7 @@ def test_an_sms_conversation_never_handed_off_leaves_no_text_after_its_retention
 
 
 def _desk(engine, store, ttl: int) -> HandoffDesk:
-    return HandoffDesk(engine, hours=OfficeHours.parse("always"), outbound=Outbound(),
+    return HandoffDesk(engine, hours=OfficeHours.parse("always"), senders=Senders(),
                        recent=RecentExchanges(store, ttl))
 
 
@@ -170,7 +168,6 @@ def test_make_agent_purge_purges_every_table(tmp_path):
     db_url = f"sqlite:///{tmp_path / 'ops.db'}"
     engine = engine_for(db_url)
     migrate.upgrade(engine)
-    create_tables(engine)
     Accounts(engine).add(login="awa", password="a long password")
     _seed(engine, records.now() - 400 * DAY, "ancient")
     done = subprocess.run(["make", "-s", "agent-purge"], cwd=ROOT, capture_output=True,
@@ -185,7 +182,6 @@ def test_the_scheduling_worker_purges_at_start(tmp_path, redis_url, sandbox):
     db_url = f"sqlite:///{tmp_path / 'worker.db'}"
     engine = engine_for(db_url)
     migrate.upgrade(engine)
-    create_tables(engine)
     Accounts(engine).add(login="awa", password="a long password")
     _seed(engine, records.now() - 400 * DAY, "ancient")
     done = subprocess.run(

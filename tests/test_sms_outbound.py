@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from channels import migrate
 from channels.sms.messages import MessageLog
 from channels.sms.outbound import (
     AfricasTalkingTransport,
@@ -25,7 +26,9 @@ NUMBER = "+2290197000001"
 
 @pytest.fixture
 def messages(tmp_path) -> MessageLog:
-    return MessageLog(sa.create_engine(f"sqlite:///{tmp_path / 'messages.db'}"))
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'messages.db'}")
+    migrate.upgrade(engine)
+    return MessageLog(engine)
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 import pytest
 
+from channels import migrate
 from channels.sms.inbox import Inbox
 from channels.sms.messages import MessageLog, engine_for
 
@@ -53,6 +54,7 @@ def race(action: Callable[[int], object]) -> list[object]:
 
 def test_concurrent_claims_of_one_key_all_get_the_same_message(database):
     engine = engine_for(database)
+    migrate.upgrade(engine)
     try:
         log = MessageLog(engine)
         outcomes = race(lambda n: log.claim(key=f"race:{n}", channel="sms", recipient=NUMBER,
@@ -67,6 +69,7 @@ def test_concurrent_claims_of_one_key_all_get_the_same_message(database):
 
 def test_concurrent_deliveries_of_one_sms_are_recorded_once(database):
     engine = engine_for(database)
+    migrate.upgrade(engine)
     try:
         inbox = Inbox(engine)
         outcomes = race(lambda n: inbox.record(provider_id=f"in-race-{n}", sender=NUMBER,

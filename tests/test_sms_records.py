@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from channels import migrate
 from channels.sms.inbox import Inbox
 from channels.sms.messages import MessageLog, engine_for
 
@@ -19,6 +20,7 @@ def database(request, tmp_path) -> str:
 
 def test_a_message_is_claimed_once_and_its_states_are_kept(database):
     engine = engine_for(database)
+    migrate.upgrade(engine)
     try:
         log = MessageLog(engine)
         first = log.claim(key="k1", channel="sms", recipient=NUMBER, body="Bonjour", lang="fr")
@@ -38,6 +40,7 @@ def test_a_message_is_claimed_once_and_its_states_are_kept(database):
 
 def test_incoming_sms_are_recorded_once_and_opt_outs_kept(database):
     engine = engine_for(database)
+    migrate.upgrade(engine)
     try:
         MessageLog(engine)
         inbox = Inbox(engine)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from channels import migrate
 from channels.sms.messages import MessageLog
 from channels.sms.outbound import OutboxTransport, SmsSender
 from dialogs import workflows
@@ -15,7 +16,9 @@ NUMBER = "+2290197000001"
 
 def _parts(sandbox, tmp_path):
     portal = PortalClient(sandbox["url"])
-    messages = MessageLog(sa.create_engine(f"sqlite:///{tmp_path / 'm.db'}"))
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'm.db'}")
+    migrate.upgrade(engine)
+    messages = MessageLog(engine)
     return portal, SmsSender(messages, OutboxTransport()), messages
 
 

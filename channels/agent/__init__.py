@@ -1,5 +1,5 @@
-"""The call-centre desk: hand-off queue, callbacks, records and the agent console (``/agent/``).
-
-Kept light on purpose (the settings module imports :mod:`channels.agent.hours`): the desk lives
-in :mod:`channels.agent.desk`, the console blueprint in :mod:`channels.agent.console`.
+"""The agent console (``/agent/``): the HTTP edge over the hand-off desk (:mod:`dialogs.desk`):
+blueprint, login and session cookie, throttle, templates, static files and the console's texts.
+The blueprint is in :mod:`channels.agent.console`; the accounts command line in
+:mod:`channels.agent.accounts`.
 """

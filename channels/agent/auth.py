@@ -18,7 +18,7 @@ import time
 
 from flask import request, session
 
-from channels.agent.accounts import Accounts, Agent
+from dialogs.desk.accounts import Accounts, Agent
 
 KEYS = ("ag_id", "ag_nonce", "ag_login_at", "ag_seen_at", "ag_sid")
 CSRF = "ag_csrf"

@@ -12,10 +12,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
 import logging
-import threading
-import time
 from functools import wraps
 
 from flask import (
@@ -29,16 +26,13 @@ from flask import (
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 
 from channels.agent import auth
-from channels.agent.desk import Conv, DeskError, HandoffDesk
-from channels.agent.records import MAX_ID
 from channels.agent.texts import canned
-from dialogs.i18n import LANGUAGE_NAMES
-from dialogs.phones import subscriber
+from dialogs.desk import Conv, DeskError, HandoffDesk
+from dialogs.desk.records import MAX_ID
 
 log = logging.getLogger(__name__)
 
@@ -49,16 +43,6 @@ VIEWS = ("waiting", "mine", "callbacks", "all")
 PASSIVE = ("agent.events", "agent.updates", "agent.static")
 """Requests that do not count as the agent doing something (session idle time goes on)."""
 PUBLIC = ("agent.login", "agent.static")
-MAX_STREAMS = 4
-"""Event streams one app serves at once (each holds a worker thread; gunicorn has 8 in embedded
-mode); beyond, the browser polls.  ``app.config["AGENT_MAX_STREAMS"]`` changes it."""
-STREAM_SECONDS = 300.0
-"""A stream ends after this long; the browser reconnects (and the session is checked again)."""
-POLL_SECONDS = 0.5
-"""How often a stream looks at the records for changes made by other processes."""
-KEEP_ALIVE = 5.0
-"""Seconds between comments on a quiet stream: a browser gone is noticed (and its slot freed)."""
-_streams_lock = threading.Lock()
 
 
 def _rt():
@@ -72,6 +56,13 @@ def _desk() -> HandoffDesk:
     return desk
 
 
+def _agent_time(value: dt.datetime | None) -> str:
+    """A time as the office reads it (its own zone), for pages and JSON alike."""
+    if value is None:
+        return ""
+    return _desk().office.local(value).strftime("%d/%m %H:%M")
+
+
 def _wants_json() -> bool:
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return request.is_json or best == "application/json"
@@ -79,52 +70,6 @@ def _wants_json() -> bool:
 
 def _ip() -> str | None:
     return request.remote_addr
-
-
-@bp.app_template_global("csrf_token")
-def _csrf_token() -> str:
-    return auth.csrf_token()
-
-
-@bp.app_template_filter("agent_time")
-def _agent_time(value: dt.datetime | None) -> str:
-    if value is None:
-        return ""
-    return _desk().office.local(value).strftime("%d/%m %H:%M")
-
-
-@bp.app_template_filter("agent_duration")
-def _agent_duration(seconds: int | float | None) -> str:
-    if seconds is None:
-        return "–"
-    seconds = int(seconds)
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes, seconds = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes} min {seconds:02d}"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d}"
-
-
-@bp.app_template_filter("language_name")
-def _language_name(code: str | None) -> str:
-    return LANGUAGE_NAMES.get(code or "", code or "")
-
-
-REASONS = {"asked": "demandé par le citoyen", "misunderstood": "l'assistant n'a pas compris",
-           "eservice_failed": "échec d'une démarche en ligne"}
-SLOTS = {"asap": "dès que possible", "morning": "le matin", "afternoon": "l'après-midi"}
-
-
-@bp.app_template_filter("handoff_reason")
-def _handoff_reason(reason: str | None) -> str:
-    return REASONS.get(reason or "", reason or "")
-
-
-@bp.app_template_filter("callback_slot")
-def _callback_slot(slot: str | None) -> str:
-    return SLOTS.get(slot or "", slot or "")
 
 
 @bp.before_request
@@ -333,15 +278,16 @@ def _visible(desk: HandoffDesk, conv_id: int) -> Conv:
     return conv
 
 
-def _portal_requests(user: str) -> tuple[list, str | None]:
-    """The citizen's requests on the portal; a slow or broken portal leaves a note instead."""
-    if subscriber(user or "") is None:  # a web visitor known only by session
-        return [], "Pas de numéro de téléphone connu pour ce citoyen."
-    try:
-        return list(_rt().portal.requests_for(user))[:10], None
-    except Exception as exc:  # the console must show the conversation whatever the portal does
-        log.warning("portal requests unavailable for the console", extra={"error": str(exc)})
-        return [], "Le portail ne répond pas : demandes indisponibles pour le moment."
+PORTAL_NOTES = {
+    "no_phone": "Pas de numéro de téléphone connu pour ce citoyen.",
+    "unavailable": "Le portail ne répond pas : demandes indisponibles pour le moment.",
+}
+
+
+def _portal_requests(desk: HandoffDesk, user: str) -> tuple[list, str | None]:
+    """The citizen's requests on the portal, through the desk; a note when there are none."""
+    requests_, note = desk.requests_of(user)
+    return requests_, PORTAL_NOTES.get(note) if note else None
 
 
 @bp.get(f"/c/<int(max={MAX_ID}):conv_id>")
@@ -349,7 +295,7 @@ def conversation(conv_id: int):
     desk = _desk()
     conv = _visible(desk, conv_id)
     transcript = desk.transcript(conv, g.agent)
-    requests_, portal_note = _portal_requests(conv.user)
+    requests_, portal_note = _portal_requests(desk, conv.user)
     colleagues = [a for a in desk.accounts.all() if a.active and a.id != conv.agent_id]
     answers = [{"title": a["title"], "text": a["text"].replace("{agent}", g.agent.display_name)}
                for a in canned(conv.lang)]
@@ -367,7 +313,7 @@ def conversation_json(conv_id: int):
     desk = _desk()
     conv = _visible(desk, conv_id)
     transcript = desk.transcript(conv, g.agent)
-    requests_, portal_note = _portal_requests(conv.user)
+    requests_, portal_note = _portal_requests(desk, conv.user)
     return jsonify(conversation=_conv_json(conv, desk.clock()),
                    messages=[_message_json(m) for m in transcript],
                    requests=[{"reference": r.reference, "procedure": r.procedure,
@@ -454,101 +400,6 @@ def finish_callback(callback_id: int):
     return _done("Rappel clos.", url_for("agent.queue", view="callbacks"))
 
 
-# -- live updates --------------------------------------------------------------------------
-
-
-def _update(desk: HandoffDesk, agent, view: str, conv_id: int | None, after: int) -> dict:
-    """What changed for this screen: the counts, the queue, new messages of the conversation."""
-    g.agent = agent
-    payload: dict = {"counts": desk.counts(agent), "at": desk.clock().isoformat()}
-    if view == "supervisor":
-        payload["queue_html"] = render_template("agent/_figures.html", stats=desk.stats())
-        return payload
-    if conv_id is None:
-        items = _queue_items(desk, view)
-        payload["queue_html"] = render_template("agent/_queue.html", view=view, items=items,
-                                                now=desk.clock())
-        payload["ids"] = [i.id if isinstance(i, Conv) else i["id"] for i in items]
-        return payload
-    conv = desk.conversation(conv_id)
-    if conv is None:
-        return payload
-    messages = desk.transcript(conv, None, after_id=after)
-    payload["messages"] = [_message_json(m) for m in messages]
-    payload["conversation"] = {"id": conv.id, "status": conv.status, "agent": conv.agent_name}
-    return payload
-
-
-def _screen_args() -> tuple[str, int | None, int]:
-    view = request.args.get("view", "waiting")
-    if view not in (*VIEWS, "supervisor") or (
-            view in ("all", "supervisor") and not g.agent.is_supervisor):
-        view = "waiting"
-    conv_id = request.args.get("conversation", type=int)
-    if conv_id is not None:
-        _visible(_desk(), conv_id)
-    after = min(max(request.args.get("after", 0, type=int), 0), MAX_ID)
-    return view, conv_id, after
-
-
-@bp.get("/updates.json")
-def updates():
-    """The same payload as one event of the stream, for browsers polling instead."""
-    desk = _desk()
-    desk.accounts.seen(g.agent.id)
-    view, conv_id, after = _screen_args()
-    return jsonify(_update(desk, g.agent, view, conv_id, after))
-
-
-def _stream_slots() -> threading.BoundedSemaphore:
-    with _streams_lock:
-        slots = current_app.extensions.get("agent_streams")
-        if slots is None:
-            size = int(current_app.config.get("AGENT_MAX_STREAMS", MAX_STREAMS))
-            slots = current_app.extensions["agent_streams"] = threading.BoundedSemaphore(size)
-        return slots
-
-
-@bp.get("/events")
-def events():
-    desk = _desk()
-    view, conv_id, after = _screen_args()
-    slots = _stream_slots()
-    if not slots.acquire(blocking=False):
-        return jsonify(error="too many live screens: polling instead"), 503
-    agent = g.agent
-
-    def stream():
-        nonlocal after
-        try:
-            seen_fp = None
-            version = desk.notifier.version
-            started = last_beat = last_seen = time.monotonic()
-            yield "retry: 2000\n\n"
-            while time.monotonic() - started < STREAM_SECONDS:
-                fingerprint = desk.fingerprint()
-                if fingerprint != seen_fp:
-                    seen_fp = fingerprint
-                    payload = _update(desk, agent, view, conv_id, after)
-                    if payload.get("messages"):
-                        after = payload["messages"][-1]["id"]
-                    yield f"event: update\ndata: {json.dumps(payload)}\n\n"
-                    last_beat = time.monotonic()
-                elif time.monotonic() - last_beat > KEEP_ALIVE:
-                    yield ": keep-alive\n\n"
-                    last_beat = time.monotonic()
-                if time.monotonic() - last_seen > 30:
-                    desk.accounts.seen(agent.id)
-                    last_seen = time.monotonic()
-                version = desk.notifier.wait(version, POLL_SECONDS)
-        finally:
-            slots.release()
-
-    desk.accounts.seen(agent.id)
-    return Response(stream_with_context(stream()), mimetype="text/event-stream",
-                    headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
-
-
 # -- supervisors ---------------------------------------------------------------------------
 
 
@@ -600,3 +451,7 @@ def export():
     writer.writerows({k: _inert(v) for k, v in row.items()} for row in rows)
     return Response(out.getvalue(), mimetype="text/csv", headers={
         "Content-Disposition": f"attachment; filename=transcripts-{days}d.csv"})
+
+
+# the blueprint's other routes and filters, kept in their own modules (they need ``bp``)
+from channels.agent import filters, live  # noqa: E402,F401

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from channels.sms.messages import create_tables, insert_once, metadata
+from channels.sms.messages import insert_once, metadata
 
 inbound = sa.Table(
     "inbound_sms",
@@ -50,8 +50,7 @@ class Inbox:
     """Record incoming SMS once per provider id, and keep opt-outs."""
 
     def __init__(self, engine: sa.Engine) -> None:
-        self.engine = engine
-        create_tables(engine)
+        self.engine = engine  # the schema is the migrations' (channels.migrate)
 
     def record(self, *, provider_id: str, sender: str, recipient: str | None, text: str,
                link_id: str | None) -> tuple[IncomingSms, bool]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +33,7 @@ outbound = sa.Table(
     sa.Column("error", sa.Text),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_outbound_messages_provider_id", "provider_id"),  # WhatsApp statuses look it up
 )
 
 FINAL_SENT = ("sent", "outbox", "submitted", "delivered", "buffered")
@@ -65,12 +65,14 @@ def insert_once(db: sa.Connection, table: sa.Table, unique: list[str]):
     """
     name = db.dialect.name
     if name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    elif name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:
-        raise NotImplementedError(f"no insert-once for {name}")
-    return insert(table).on_conflict_do_nothing(index_elements=unique)
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert(table).on_conflict_do_nothing(index_elements=unique)
+    if name == "sqlite":
+        from sqlalchemy.dialects import sqlite
+
+        return sqlite.insert(table).on_conflict_do_nothing(index_elements=unique)
+    raise NotImplementedError(f"no insert-once for {name}")
 
 
 def _message(row: sa.Row) -> Message:
@@ -98,7 +100,7 @@ def _sqlite_file(url: sa.URL) -> str | None:
 
 @contextlib.contextmanager
 def startup_lock(url: sa.URL) -> Iterator[None]:
-    """Make processes opening one SQLite file take turns for WAL and schema creation.
+    """Make processes opening one SQLite file take turns for WAL and schema migrations.
 
     Gunicorn starts its workers together; a journal-mode switch or a ``CREATE TABLE`` racing
     another process's can fail at once with ``database is locked``, and a worker that fails to
@@ -120,8 +122,9 @@ def engine_for(url: str) -> sa.Engine:
     """An engine for ``url``; a SQLite file's folder is created, and writers wait for locks."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if _sqlite_file(parsed):
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        path = _sqlite_file(parsed)
+        if path:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = sa.create_engine(url, connect_args={"timeout": 15}, hide_parameters=True)
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         with startup_lock(parsed), engine.connect():
@@ -131,25 +134,11 @@ def engine_for(url: str) -> sa.Engine:
                             hide_parameters=True)  # a failed statement never logs its values
 
 
-def create_tables(engine: sa.Engine, attempts: int = 3) -> None:
-    """Create missing tables; tolerate another worker creating them at the same moment."""
-    for attempt in range(attempts):
-        try:
-            with startup_lock(engine.url):
-                metadata.create_all(engine)
-            return
-        except (sa.exc.OperationalError, sa.exc.ProgrammingError, sa.exc.IntegrityError):
-            if attempt == attempts - 1:
-                raise
-            time.sleep(0.2 * (attempt + 1))
-
-
 class MessageLog:
     """Insert, update and read outbound messages."""
 
     def __init__(self, engine: sa.Engine) -> None:
-        self.engine = engine
-        create_tables(engine)
+        self.engine = engine  # the schema is the migrations' (channels.migrate)
 
     @staticmethod
     def _now() -> dt.datetime:
@@ -169,12 +158,13 @@ class MessageLog:
                 db.execute(insert_once(db, outbound, ["key"]).values(
                     key=key, channel=channel, recipient=recipient, body=body, lang=lang,
                     status="pending", attempts=0, created_at=now, updated_at=now))
-                row = db.execute(sa.select(outbound).where(outbound.c.key == key)).first()
+                row = db.execute(sa.select(outbound).where(outbound.c.key == key)).one()
         return _message(row)
 
     def update(self, message_id: int, *, status: str, provider_id: str | None = None,
                error: str | None = None, attempted: bool = True) -> None:
-        values = {"status": status, "error": error, "updated_at": self._now()}
+        values: dict[str, object] = {"status": status, "error": error,
+                                     "updated_at": self._now()}
         if provider_id is not None:
             values["provider_id"] = provider_id
         if attempted:

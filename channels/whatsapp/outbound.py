@@ -28,7 +28,7 @@ import requests
 
 from channels.sms.messages import MessageLog
 from channels.sms.outbound import PermanentSendError, Sent, TransientSendError
-from channels.whatsapp import alerts, statuses, window
+from channels.whatsapp import alerts, window
 from dialogs.phones import mask
 from dialogs.store import Store, StoreUnavailable
 
@@ -131,7 +131,6 @@ class WhatsAppSender:
         self.messages = messages
         self.transport = transport
         self.store = store
-        statuses.ensure_index(messages)
 
     def send(self, user: str, message: dict, *, lang: str, key: str, final: bool = False) -> str:
         """Send one message object to ``user`` (``+<wa_id>``) and return its status.

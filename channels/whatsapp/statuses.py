@@ -7,11 +7,8 @@ A status names the message by the id the Graph API returned when it was sent (th
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import logging
-
-import sqlalchemy as sa
 
 from channels.sms.messages import MessageLog, outbound
 
@@ -23,15 +20,6 @@ BEFORE = {
     "failed": ("pending", "retrying", "sent", "delivered"),
 }
 """For each status Meta reports, the recorded statuses it may replace."""
-_index = sa.Index("ix_outbound_messages_provider_id", outbound.c.provider_id)
-
-
-def ensure_index(messages: MessageLog) -> None:
-    """Statuses look messages up by provider id: index it (once; tables made before too)."""
-    with contextlib.suppress(sa.exc.SQLAlchemyError):
-        _index.create(messages.engine, checkfirst=True)
-
-
 def error_text(errors: list[dict]) -> str | None:
     """``131026 Message undeliverable`` from a status's ``errors``."""
     if not errors:

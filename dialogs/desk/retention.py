@@ -1,7 +1,5 @@
-"""The call-centre's part of the retention purge, and the ``agent-purge`` command line.
-
-    python -m channels.agent.retention purge [--days N]   # every table: see channels.retention
-    python -m channels.agent.retention export [--days 30] > transcripts.jsonl
+"""The desk's part of the retention purge (``make purge`` runs it with every other table's, see
+:mod:`channels.retention`; ``python -m channels.retention export`` writes the masked transcripts).
 
 What the call-centre keeps, and for how long (each setting in README.md):
 
@@ -9,7 +7,7 @@ What the call-centre keeps, and for how long (each setting in README.md):
   closed conversations and finished callbacks: ``RETENTION_TRANSCRIPT_DAYS`` (90; the old name
   ``TRANSCRIPT_RETENTION_DAYS`` still works).  The anonymous hand-off figures stay.
 - exchanges with the bot that no hand-off took: never written here any more (see
-  :mod:`channels.agent.recent`); rows left from before are deleted after
+  :mod:`dialogs.desk.recent`); rows left from before are deleted after
   ``RETENTION_BOT_EXCHANGES_HOURS``.
 - the audit log: ``RETENTION_AUDIT_DAYS`` (365).
 - console sessions: two days after they were opened (a session lasts 12 hours at most).
@@ -19,16 +17,13 @@ Exports mask phone numbers, NPI and other ids.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
-import json
 import logging
-import sys
 
 import sqlalchemy as sa
 
-from channels.agent import records
-from channels.agent.records import audit, callbacks, conversations, messages, sessions
+from dialogs.desk import records
+from dialogs.desk.records import audit, callbacks, conversations, messages, sessions
 
 log = logging.getLogger(__name__)
 
@@ -67,37 +62,3 @@ def purge_agent_records(engine: sa.Engine, *, now: dt.datetime, transcript_days:
                             detail=" ".join(f"{k}={v}" for k, v in counts.items()), at=now)
     log.info("call-centre records purged", extra=counts)
     return counts
-
-
-def main(argv: list[str] | None = None) -> int:
-    from channels import retention
-    from channels.agent.desk import build_desk
-    from channels.config import Settings
-    from channels.sms.messages import engine_for
-
-    parser = argparse.ArgumentParser(prog="python -m channels.agent.retention",
-                                     description="Purge personal data, export transcripts")
-    sub = parser.add_subparsers(dest="command", required=True)
-    purge = sub.add_parser("purge", help="delete what is older than its retention (every table)")
-    purge.add_argument("--days", type=int, help="transcripts: default RETENTION_TRANSCRIPT_DAYS")
-    export = sub.add_parser("export", help="JSON lines of recent transcripts, masked")
-    export.add_argument("--days", type=int, default=30)
-    args = parser.parse_args(argv)
-    if args.command == "purge":
-        return retention.main(["purge"] + (["--days", str(args.days)] if args.days else []))
-
-    settings = Settings.from_env()
-    engine = engine_for(settings.database_url)
-    try:
-        desk = build_desk(settings, engine, queue=None)
-        rows = desk.export(args.days)
-        desk.audit(None, "export", f"transcripts:{args.days}d", f"rows={len(rows)} (cli)")
-        for row in rows:
-            print(json.dumps(row, ensure_ascii=False))
-    finally:
-        engine.dispose()
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,8 +1,11 @@
-"""Alembic environment: the database is ``DATABASE_URL`` (the service's default when unset).
+"""Alembic environment for every table of Guichet's database (``DATABASE_URL``, the service's
+default when unset).
 
-:func:`channels.agent.migrate.upgrade` passes its own connection (``config.attributes``) so the
-app and the tests migrate in the transaction they hold; the ``alembic`` command line builds an
-engine from the URL.  Only the call-centre tables are this history's business.
+:func:`channels.migrate.upgrade` passes its own connection (``config.attributes``), holding the
+schema lock, so the app and the tests migrate in the transaction they hold; the ``alembic``
+command line builds an engine from the URL.  The tables are described where they are used: the
+SMS channel's (``channels.sms.messages``, ``channels.sms.inbox``) and the desk's
+(``dialogs.desk.records``).
 """
 
 from __future__ import annotations
@@ -11,9 +14,13 @@ import os
 
 from alembic import context
 
-from channels.agent.records import TABLES, metadata
+from channels.sms import inbox as _inbox  # noqa: F401  (its tables join the SMS metadata)
+from channels.sms.messages import metadata as sms_metadata
+from dialogs.desk.records import metadata as desk_metadata
 
 config = context.config
+METADATA = [sms_metadata, desk_metadata]
+TABLES = {name for m in METADATA for name in m.tables}
 
 
 def _url() -> str:
@@ -24,20 +31,21 @@ def _url() -> str:
 
 
 def _include(obj, name, type_, reflected, compare_to) -> bool:
+    """Only Guichet's own tables (a shared database may hold others)."""
     table = obj if type_ == "table" else getattr(obj, "table", None)
     table_name = name if type_ == "table" else getattr(table, "name", None)
     return table_name is None or table_name in TABLES
 
 
 def _run(connection) -> None:
-    context.configure(connection=connection, target_metadata=metadata,
+    context.configure(connection=connection, target_metadata=METADATA,
                       include_object=_include, render_as_batch=True)
     with context.begin_transaction():
         context.run_migrations()
 
 
 def run_migrations_offline() -> None:
-    context.configure(url=_url(), target_metadata=metadata, literal_binds=True,
+    context.configure(url=_url(), target_metadata=METADATA, literal_binds=True,
                       include_object=_include, render_as_batch=True)
     with context.begin_transaction():
         context.run_migrations()

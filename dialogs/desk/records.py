@@ -1,6 +1,7 @@
 """The call-centre's records: conversations handed to people, their transcripts, callbacks,
-agents and the audit log.  SQLAlchemy Core on SQLite or PostgreSQL; Alembic owns the schema
-(``channels/agent/migrations``), these table objects only describe it for queries.
+agents and the audit log.  SQLAlchemy Core on SQLite or PostgreSQL; Alembic owns the schema (the
+one history in ``channels/migrations``, ``make db-upgrade``), these table objects only describe
+it for queries.
 
 - ``agent_conversations``: one hand-off episode of a (channel, session): waiting, active, closed.
   At most one open (waiting or active) per channel and session, enforced by a partial index.

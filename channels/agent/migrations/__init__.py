@@ -1,1 +1,0 @@
-"""Alembic migrations of the call-centre records (``python -m channels.agent.migrate``)."""
