@@ -243,8 +243,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         default=int(os.environ.get("GUNICORN_THREADS", "4")),
                         help="threads per worker where the worker class has threads "
                              "(GUNICORN_THREADS, default 4)")
+    parser.add_argument("--no-hopworker-floor", action="store_true",
+                        help="skip the floor served by Guichet's HopWorker")
     parser.add_argument("--no-gthread-floor", action="store_true",
                         help="skip the floor served by gthread workers (kept for reference)")
+    parser.add_argument("--compare-gthread", action="store_true",
+                        help="also serve Guichet on gthread workers (-k gthread), a 4th target")
     parser.add_argument("--guichet-args", default="",
                         help="extra gunicorn options for Guichet, e.g. '-k gthread' to measure "
                              "another worker class than channels/gunicorn_conf.py's")
@@ -281,16 +285,19 @@ def pooled(results: list[_load.Result]) -> _load.Result:
 
 
 FLOOR, GTHREAD_FLOOR, GUICHET = "floor", "floor-gthread", "guichet"
+GTHREAD_GUICHET, HOP_FLOOR = "guichet-gthread", "floor-hopworker"
 TARGETS = {FLOOR: "bench/baseline_app.py, gunicorn sync workers (-k sync)",
-           GTHREAD_FLOOR: "bench/baseline_app.py, gthread workers (Guichet's gunicorn config)",
-           GUICHET: "channels.app, Guichet's gunicorn config"}
+           HOP_FLOOR: "bench/baseline_app.py, Guichet's HopWorker",
+           GTHREAD_FLOOR: "bench/baseline_app.py, gthread workers",
+           GUICHET: "channels.app, Guichet's gunicorn config",
+           GTHREAD_GUICHET: "channels.app, gthread workers (--compare-gthread)"}
 
 
 def report(args: argparse.Namespace, results: dict[str, _load.Result]) -> dict:
     """One caller kind: each target's figures and Guichet's ratios against the floors."""
     guichet = results[GUICHET]
     out: dict = {name: r.summary() for name, r in results.items()}
-    for floor in (FLOOR, GTHREAD_FLOOR):
+    for floor in (FLOOR, HOP_FLOOR, GTHREAD_FLOOR):
         base = results.get(floor)
         if base is None:
             continue
@@ -298,6 +305,9 @@ def report(args: argparse.Namespace, results: dict[str, _load.Result]) -> dict:
         out[f"cpu_ratio_{floor}"] = (
             round(base.server_cpu / base.hops * guichet.hops / guichet.server_cpu, 3)
             if base.hops and guichet.server_cpu else 0.0)
+    other = results.get(GTHREAD_GUICHET)
+    if other is not None and results[FLOOR].rate:
+        out[f"ratio_{GTHREAD_GUICHET}"] = round(other.rate / results[FLOOR].rate, 3)
     ratio, p99 = out[f"ratio_{FLOOR}"], guichet.percentile(99)
     out["targets"] = {"ratio_min": TARGET_RATIO, "p99_max_ms": TARGET_P99_MS,
                       "ratio_met": ratio >= TARGET_RATIO, "p99_met": p99 < TARGET_P99_MS}
@@ -334,9 +344,16 @@ def print_table(out: dict) -> None:
         print(f"guichet/floor (sync) hops/s: {res['ratio_floor']:.3f} "
               f"(target >= {t['ratio_min']}: {'met' if t['ratio_met'] else 'MISSED'}); "
               f"server CPU per hop floor/guichet: {res['cpu_ratio_floor']:.2f}")
+        if f"ratio_{HOP_FLOOR}" in res:
+            print(f"guichet/floor-hopworker hops/s: {res['ratio_floor-hopworker']:.3f} "
+                  "(the same server for both: what the app alone costs); server CPU per hop: "
+                  f"{res['cpu_ratio_floor-hopworker']:.2f}")
         if f"ratio_{GTHREAD_FLOOR}" in res:
             print(f"guichet/floor-gthread hops/s: {res['ratio_floor-gthread']:.3f} "
                   f"(reference only); server CPU per hop: {res['cpu_ratio_floor-gthread']:.2f}")
+        if f"ratio_{GTHREAD_GUICHET}" in res:
+            print(f"guichet-gthread/floor (sync) hops/s: {res['ratio_guichet-gthread']:.3f} "
+                  "(Guichet on gthread workers, for comparison)")
         print(f"guichet p99: {res['guichet']['p99_ms']:.1f} ms "
               f"(target < {t['p99_max_ms']:g} ms: {'met' if t['p99_met'] else 'MISSED'})")
         for name, samples in res["error_samples"].items():
@@ -370,12 +387,18 @@ def main(argv: list[str] | None = None) -> int:
             servers = {FLOOR: start_gunicorn(
                 procs, "bench.baseline_app:create_app()", FLOOR, env, workdir,
                 workers=args.workers, extra=tuple(shlex.split(args.floor_args)))}
+            if not args.no_hopworker_floor:
+                servers[HOP_FLOOR] = start_gunicorn(
+                    procs, "bench.baseline_app:create_app()", HOP_FLOOR, env, workdir,
+                    workers=args.workers, extra=("-k", "channels.serving.HopWorker"))
             if not args.no_gthread_floor:
                 servers[GTHREAD_FLOOR] = start_gunicorn(
                     procs, "bench.baseline_app:create_app()", GTHREAD_FLOOR, env, workdir,
                     workers=args.workers, extra=("-k", "gthread"))
             metrics_dir = workdir / "prometheus"
             metrics_dir.mkdir()
+            gthread_metrics = workdir / "prometheus-gthread"
+            gthread_metrics.mkdir()
             guichet_env = {**env, "SANDBOX_DB": str(workdir / "sandbox-portal.db"),
                            "DATABASE_URL": f"sqlite:///{workdir / 'guichet.db'}",
                            "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
@@ -383,6 +406,12 @@ def main(argv: list[str] | None = None) -> int:
                 procs, "channels.app:create_app()", GUICHET, guichet_env, workdir,
                 workers=args.workers, booted='"message": "guichet ready"',
                 extra=tuple(shlex.split(args.guichet_args)))
+            if args.compare_gthread:
+                gthread_env = {**guichet_env, "PROMETHEUS_MULTIPROC_DIR": str(gthread_metrics)}
+                servers[GTHREAD_GUICHET] = start_gunicorn(
+                    procs, "channels.app:create_app()", GTHREAD_GUICHET, gthread_env, workdir,
+                    workers=args.workers, booted='"message": "guichet ready"',
+                    extra=("-k", "gthread"))
             ports = {name: port for name, (port, _proc, _failures) in servers.items()}
             for _port, proc, _failures in servers.values():
                 settle(proc.pid)

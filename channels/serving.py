@@ -1,20 +1,21 @@
 """gunicorn worker for Redis mode: USSD hops on a plain sync loop, live streams on threads.
 
 Why: a USSD hop is short and CPU-bound, and gunicorn's sync worker (accept, answer, close) is
-the cheapest way to serve it: measured on 2 cores, gthread workers cost each hop about a third
-more CPU (a selector and a thread pool hand-off per request, keep-alive bookkeeping, GIL
-switches) and, because a gthread worker keeps every keep-alive connection it accepted, they let
-the throughput flip between two levels depending on how the gateway's connections happen to be
-spread over the workers (``bench/README.md``).  A sync worker closes each connection after its
-answer, so every hop is accepted again by whichever worker is free.
+the cheapest way to serve it on an otherwise quiet machine: measured on 2 cores, a bare Flask +
+Redis hop served 30 % more hops/s under sync workers than under gthread ones.  A gthread worker
+also keeps every keep-alive connection it accepted, so the throughput depended on how the
+gateway's connections happened to be spread over the workers; a sync worker closes each
+connection after its answer, so every hop is accepted again by whichever worker is free.
+``bench/README.md`` has the figures, and the case where gthread does better (a machine whose
+CPUs are taken by other work).
 
 But the web chat and the agent console hold a server-sent event stream open for minutes, which
 would block a sync worker (and get it killed by gunicorn's timeout).  :class:`HopWorker` is the
 sync worker, except that a request for one of those streams is handed to a thread of its own as
 soon as its head is read; the thread runs the same WSGI app, so the streams stay on the same
 port and origin, and cost the hop loop nothing while they wait.  ``threads`` (GUNICORN_THREADS)
-bounds the stream threads of one worker; beyond, the stream gets the 503 the app itself answers
-when it has no slot left (the browser polls instead).
+bounds the stream threads of one worker; beyond, the stream gets a 503, as when the app
+itself has no stream slot left.
 """
 
 from __future__ import annotations
