@@ -29,8 +29,9 @@ import threading
 from gunicorn import http, sock
 from gunicorn.workers.sync import SyncWorker
 
-STREAM_PATHS = re.compile(r"^/(?:webchat/sessions/[^/]+/events|agent/events)$")
-"""Requests that hold their connection open (server-sent events)."""
+STREAM_PATHS = re.compile(r"/(?:webchat/sessions/[^/]+/events|agent/events)$")
+"""Requests that hold their connection open (server-sent events), under any path prefix a
+proxy may add: one served on the sync loop would block it until gunicorn's timeout."""
 
 BUSY = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
         b"Retry-After: 15\r\nContent-Length: 40\r\nConnection: close\r\n\r\n"
@@ -76,7 +77,7 @@ class HopWorker(SyncWorker):
                 client = sock.ssl_wrap_socket(client, self.cfg)
             parser = http.get_parser(self.cfg, client, addr)
             req = next(parser)
-            if STREAM_PATHS.match(req.path or ""):
+            if STREAM_PATHS.search(req.path or ""):
                 handed_off = self.stream(listener, req, client, addr)
             else:
                 self.handle_request(listener, req, client, addr)
