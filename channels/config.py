@@ -32,6 +32,24 @@ MIN_SECRET_LENGTH = 32
 catalogue in ``locales/`` except French, the source."""
 
 
+DEFAULT_THREADS = 32
+"""gunicorn threads per worker when ``GUNICORN_THREADS`` is unset."""
+
+
+def thread_count(env: Mapping[str, str] | None = None) -> int:
+    """Threads per worker: ``GUNICORN_THREADS``, else :data:`DEFAULT_THREADS`.
+
+    gunicorn's settings and the web chat's stream pool both read it here, so the two never
+    disagree (the pool takes at most half of the threads).
+    """
+    env = os.environ if env is None else env
+    try:
+        threads = int(env.get("GUNICORN_THREADS") or DEFAULT_THREADS)
+    except ValueError:
+        threads = DEFAULT_THREADS
+    return max(1, threads)
+
+
 class ConfigError(ValueError):
     """A configuration variable has a value the service cannot run with."""
 

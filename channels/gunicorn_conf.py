@@ -1,36 +1,33 @@
-"""gunicorn settings: one threaded worker in embedded mode, ``WEB_CONCURRENCY`` with Redis.
+"""gunicorn settings: one threaded worker in embedded mode; with Redis, ``WEB_CONCURRENCY``
+sync workers that serve the live streams on threads.
 
 Without ``REDIS_URL`` sessions live in the worker's memory, so there must be exactly one worker
-process (with threads); with Redis the workers are stateless and can be multiplied.  Each live
-web-chat or console stream (server-sent events) holds a thread: ``GUNICORN_THREADS`` sizes how
-many a process serves beside the hops.  Web chat streams take at most half of them
-(``WEBCHAT_MAX_STREAMS`` overrides; see :mod:`channels.webchat.streams`), the agent console a few,
-and the rest answer hops.  Idle streams cost little (a thread waiting on a socket), so the
-default is generous: 32 threads, i.e. 16 web chat streams per process.
+process, with threads: ``GUNICORN_THREADS`` (default 32) serve the hops and the live web-chat and
+console streams (server-sent events, a thread each).  Web chat streams take at most half of them
+(``WEBCHAT_MAX_STREAMS`` overrides; see :mod:`channels.webchat.streams`).
+
+With Redis the workers are stateless and can be multiplied.  They are
+:class:`channels.serving.HopWorker`: a USSD hop is served by gunicorn's plain sync loop (accept,
+answer, close), which is both the cheapest per hop and the same speed whichever way the gateway
+spreads its connections, and each live stream gets a thread of its own (at most
+``GUNICORN_THREADS`` per worker), on the same port.  A sync worker serves one hop at a time, so
+``WEB_CONCURRENCY`` is also how many hops can wait on the portal at once: size it like gunicorn
+advises for sync workers (2 x cores + 1).  ``GUNICORN_CMD_ARGS="-k gthread"`` goes back to
+threaded workers (see ``bench/README.md`` for what it costs).
 """
 
 import os
 
-DEFAULT_THREADS = 32
-
-
-def thread_count(env=None) -> int:
-    """Threads per worker: ``GUNICORN_THREADS``, else :data:`DEFAULT_THREADS`.
-
-    The web chat reads the same number to size its stream pool, so the two never disagree.
-    """
-    env = os.environ if env is None else env
-    try:
-        threads = int(env.get("GUNICORN_THREADS") or DEFAULT_THREADS)
-    except ValueError:
-        threads = DEFAULT_THREADS
-    return max(1, threads)
-
+from channels.config import thread_count
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
-workers = int(os.environ.get("WEB_CONCURRENCY", "2")) if os.environ.get("REDIS_URL") else 1
 threads = thread_count()
-worker_class = "gthread"
+if os.environ.get("REDIS_URL"):
+    workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+    worker_class = "channels.serving.HopWorker"
+else:
+    workers = 1
+    worker_class = "gthread"
 timeout = 30
 graceful_timeout = 10
 keepalive = 5

@@ -357,10 +357,10 @@ def test_one_address_gets_half_the_streams_and_the_pool_follows_the_threads(
     for response in mine + theirs:
         response.close()
     monkeypatch.setenv("GUNICORN_THREADS", "32")
-    from channels import gunicorn_conf
+    from channels import config
 
-    assert gunicorn_conf.thread_count() == 32
-    assert gunicorn_conf.thread_count({}) == gunicorn_conf.DEFAULT_THREADS
+    assert config.thread_count() == 32  # what gunicorn's settings and the stream pool read
+    assert config.thread_count({}) == config.DEFAULT_THREADS
 
 
 def test_redis_down_is_a_503_with_an_apology(make_app):

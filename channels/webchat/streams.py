@@ -6,7 +6,7 @@ Each open stream holds a server thread for as long as it lasts, so there are few
 - at most half of this process's streams per client address, so one visitor opening many
   sessions cannot lock the others out;
 - at most ``WEBCHAT_MAX_STREAMS`` per process, by default half of the gunicorn threads
-  (:func:`channels.gunicorn_conf.thread_count`), so USSD hops, which must answer in well under a
+  (:func:`channels.config.thread_count`), so USSD hops, which must answer in well under a
   second, keep the other half.
 Beyond that the answer is a 503 with ``Retry-After``: the widget waits and tries again.
 """
@@ -21,7 +21,7 @@ from collections.abc import Callable
 
 from flask import Response, current_app, request
 
-from channels.gunicorn_conf import thread_count
+from channels.config import thread_count
 from channels.webchat.blueprint import SID, ApiError, _error, _lang, _log, _rt, _session, bp
 from dialogs.i18n import gettext_for
 from dialogs.store import StoreUnavailable
