@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, jsonify
 
 from channels import metrics
-from channels.whatsapp.alerts import token_expired
 
 bp = Blueprint("health", __name__)
 
@@ -20,14 +19,15 @@ def readyz():
     """Ready when the session store and the portal answer; 503 names what is missing.
 
     An expired WhatsApp token is reported as a warning, not as unreadiness: taking the
-    instance out of the load balancer would stop USSD and SMS too.
+    instance out of the load balancer would stop USSD and SMS too.  The channels' warnings are
+    handed in by the composition root (``app.extensions["warnings"]``: callables that return
+    a warning or None), so this module knows no channel.
     """
     rt = current_app.extensions["guichet"]
     checks = {"store": rt.store.ping(), "portal": rt.portal.ping(), "database": rt.messages.ping()}
     ready = all(checks.values())
-    warnings = []
-    if token_expired(rt.store):
-        warnings.append("whatsapp token expired: renew WHATSAPP_TOKEN")
+    warnings = [w for w in (check() for check in current_app.extensions.get("warnings", ()))
+                if w]
     return jsonify(status="ready" if ready else "not ready", checks=checks,
                    warnings=warnings), 200 if ready else 503
 

@@ -33,8 +33,8 @@ import sqlalchemy as sa
 
 from channels.agent.retention import purge_agent_records
 from channels.config import Settings
+from channels.outbox import outbound
 from channels.sms.inbox import inbound
-from channels.sms.messages import outbound
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +115,7 @@ def redis_claim(url: str, every: float = EVERY) -> Callable[[], bool]:
 
 def main(argv: list[str] | None = None) -> int:
     from channels.agent import migrate
-    from channels.sms.messages import create_tables, engine_for
+    from channels.outbox import create_tables, engine_for
 
     parser = argparse.ArgumentParser(prog="python -m channels.retention",
                                      description="Purge personal data past its retention")

@@ -16,10 +16,10 @@ import sqlalchemy as sa
 from channels.agent import migrate, records
 from channels.agent.desk import DeskError, HandoffDesk
 from channels.agent.hours import HoursError, OfficeHours
-from channels.agent.outbound import Outbound
 from channels.agent.texts import citizen_text
-from channels.sms.messages import engine_for
+from channels.outbox import engine_for
 from dialogs.handoff import Desk, Exchange
+from dialogs.sender import Outgoing, Senders
 
 BENIN = ZoneInfo("Africa/Porto-Novo")
 MONDAY_9 = dt.datetime(2026, 11, 23, 9, 0, tzinfo=BENIN)
@@ -40,11 +40,22 @@ class Clock:
 class Sent(list):
     """What the desk sent to citizens, per channel."""
 
-    def sender(self, channel: str):
-        def send(*, user: str, session: str, text: str, lang: str, key: str) -> None:
-            self.append({"channel": channel, "user": user, "session": session, "text": text,
-                         "lang": lang, "key": key})
-        return send
+    def sender(self, channel: str) -> Recorder:
+        return Recorder(channel, self)
+
+
+class Recorder:
+    """A channel's :class:`dialogs.sender.Sender` that keeps what it is asked to send."""
+
+    def __init__(self, channel: str, sent: Sent) -> None:
+        self.channel = channel
+        self.sent = sent
+
+    def send(self, message: Outgoing) -> str:
+        self.sent.append({"channel": message.channel, "user": message.user,
+                          "text": message.text, "lang": message.lang, "key": message.key,
+                          "author": message.author})
+        return "queued"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -73,9 +84,9 @@ def sent() -> Sent:
 
 
 def make_desk(engine, clock, sent, hours: str = "mon-fri 08:00-17:30") -> HandoffDesk:
-    outbound = Outbound()
+    outbound = Senders()
     for channel in ("sms", "whatsapp", "webchat"):
-        outbound.register(channel, sent.sender(channel))
+        outbound.register(sent.sender(channel))
     return HandoffDesk(engine, hours=OfficeHours.parse(hours), outbound=outbound, clock=clock,
                        default_handle_minutes=5)
 
@@ -250,7 +261,7 @@ def test_transcript_take_reply_transfer_close_and_rating(desk, sent, clock):
     assert sent[-1]["text"] == citizen_text("taken", "en", name="Awa")  # in English
     assert "(Awa)" in sent[-1]["text"] and "conseiller" not in sent[-1]["text"]
     desk.reply(conv.id, awa, "Hello, let me check.")
-    assert sent[-1] == {"channel": "sms", "user": PHONE, "session": "s",
+    assert sent[-1] == {"channel": "sms", "user": PHONE, "author": "agent",
                         "text": "Hello, let me check.", "lang": "en",
                         "key": sent[-1]["key"]}
     with pytest.raises(DeskError):

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from channels.agent import migrate, records
 from channels.agent.accounts import Accounts
-from channels.sms.messages import engine_for
+from channels.outbox import engine_for
 
 PASSWORD = "a long password"
 

@@ -19,12 +19,12 @@ from channels.agent import migrate, records
 from channels.agent.accounts import Accounts
 from channels.agent.desk import HandoffDesk
 from channels.agent.hours import OfficeHours
-from channels.agent.outbound import Outbound
 from channels.agent.recent import RecentExchanges
 from channels.config import ROOT, Settings
+from channels.outbox import create_tables, engine_for, outbound
 from channels.sms.inbox import inbound, optouts
-from channels.sms.messages import create_tables, engine_for, outbound
 from dialogs.handoff import Exchange
+from dialogs.sender import Senders
 from dialogs.store import RedisStore
 from tests.test_sms_channel import Texter
 
@@ -118,7 +118,7 @@ def test_an_sms_conversation_never_handed_off_leaves_no_text_after_its_retention
 
 
 def _desk(engine, store, ttl: int) -> HandoffDesk:
-    return HandoffDesk(engine, hours=OfficeHours.parse("always"), outbound=Outbound(),
+    return HandoffDesk(engine, hours=OfficeHours.parse("always"), outbound=Senders(),
                        recent=RecentExchanges(store, ttl))
 
 

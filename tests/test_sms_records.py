@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from channels.outbox import MessageLog, engine_for
 from channels.sms.inbox import Inbox
-from channels.sms.messages import MessageLog, engine_for
 
 NUMBER = "+2290197000500"
 

@@ -27,8 +27,8 @@ def _open_sandbox(path: str, barrier, errors) -> None:
 
 
 def _open_message_log(path: str, barrier, errors) -> None:
+    from channels.outbox import MessageLog, engine_for
     from channels.sms.inbox import Inbox
-    from channels.sms.messages import MessageLog, engine_for
 
     barrier.wait()
     try:

@@ -301,7 +301,7 @@ def _password(args) -> str:
 def main(argv: list[str] | None = None) -> int:
     from channels.agent import migrate
     from channels.config import Settings
-    from channels.sms.messages import engine_for
+    from channels.outbox import engine_for
 
     parser = argparse.ArgumentParser(prog="python -m channels.agent.accounts",
                                      description="Call-centre accounts")

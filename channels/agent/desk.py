@@ -24,11 +24,11 @@ import sqlalchemy as sa
 from channels.agent import records
 from channels.agent.accounts import Accounts, Agent
 from channels.agent.hours import OfficeHours
-from channels.agent.outbound import NoRoute, Outbound
 from channels.agent.recent import RecentExchanges
 from channels.agent.records import OPEN, callbacks, conversations, handoffs, messages
 from channels.agent.texts import citizen_text
 from dialogs.handoff import Exchange, Ticket
+from dialogs.sender import NoRoute, Outgoing, Senders, address
 from dialogs.store import MemoryStore
 from integrations.privacy import redact_text
 
@@ -101,7 +101,7 @@ def _conv(row: sa.Row, agent_name: str | None = None, last_text: str | None = No
 class HandoffDesk:
     """The desk over the call-centre records (see :mod:`channels.agent.records`)."""
 
-    def __init__(self, engine: sa.Engine, *, hours: OfficeHours, outbound: Outbound,
+    def __init__(self, engine: sa.Engine, *, hours: OfficeHours, outbound: Senders,
                  accounts: Accounts | None = None, retention_days: int = 90,
                  default_handle_minutes: float = 5.0,
                  clock: Callable[[], dt.datetime] = records.now,
@@ -110,6 +110,7 @@ class HandoffDesk:
         self.engine = engine
         self.office = hours
         self.outbound = outbound
+        """The router to each channel's sender: replies go out on the citizen's own channel."""
         self.clock = clock
         self.accounts = accounts or Accounts(engine, clock=clock)
         self.retention_days = retention_days
@@ -372,8 +373,10 @@ class HandoffDesk:
         if len(text) > 2000:
             raise DeskError("message too long (2000 characters at most)", 400)
         conv = self._mine(conv_id, agent)
-        if self.outbound.route(conv.channel) is None:
-            raise DeskError(f"no way to reach a citizen on {conv.channel}", 502)
+        try:
+            self.outbound.route(conv.channel)
+        except NoRoute:
+            raise DeskError(f"no way to reach a citizen on {conv.channel}", 502) from None
         now = self.clock()
         with self.engine.begin() as db:
             message_id = db.execute(messages.insert().values(
@@ -385,8 +388,7 @@ class HandoffDesk:
             records.write_audit(db, action="reply", agent_id=agent.id, login=agent.login,
                                 target=f"conversation:{conv.id}", at=now)
         self.notifier.bump()
-        self.outbound.send(conv.channel, user=conv.user, session=conv.session, text=text,
-                           lang=conv.lang, key=f"agent:msg:{message_id}")
+        self._send(conv, text, f"agent:msg:{message_id}")
         return message_id
 
     def transfer(self, conv_id: int, agent: Agent, to: int | None) -> Conv:
@@ -653,6 +655,11 @@ class HandoffDesk:
                           .where(messages.c.id.in_(latest))).all()
         return {r.conversation_id: r.text for r in rows}
 
+    def _send(self, conv: Conv, text: str, key: str) -> None:
+        """Out on the conversation's channel, as the agent speaking."""
+        self.outbound.send(Outgoing(conv.channel, address(conv.channel, conv.user, conv.session),
+                                    text, conv.lang, key, author="agent"))
+
     def _tell(self, conv: Conv, key: str, agent: Agent, then: str | None = None,
               **values: str) -> None:
         """Send one of the desk's own sentences to the citizen, and keep it in the transcript."""
@@ -666,8 +673,7 @@ class HandoffDesk:
                 user=conv.user, direction="out", text=text, lang=conv.lang, intent=f"desk:{key}",
                 at=now).returning(messages.c.id)).scalar_one()
         try:
-            self.outbound.send(conv.channel, user=conv.user, session=conv.session, text=text,
-                               lang=conv.lang, key=f"agent:{key}:{message_id}")
+            self._send(conv, text, f"agent:{key}:{message_id}")
         except NoRoute:
             log.warning("citizen not told: no sender for the channel",
                         extra={"channel": conv.channel, "what": key})
@@ -675,8 +681,10 @@ class HandoffDesk:
             log.exception("citizen not told", extra={"channel": conv.channel, "what": key})
 
 
-def build_desk(settings, engine: sa.Engine, queue, store=None) -> HandoffDesk:
+def build_desk(settings, engine: sa.Engine, senders: Senders | None = None,
+               store=None) -> HandoffDesk:
     """The desk the composition root wires in: schema brought to head, settings applied;
+    ``senders`` reach the citizens (none: a desk that only reads, for the CLI);
     ``store`` (the session store) keeps the recent exchanges a hand-off would need."""
     from channels.agent import migrate
 
@@ -687,7 +695,7 @@ def build_desk(settings, engine: sa.Engine, queue, store=None) -> HandoffDesk:
     return HandoffDesk(
         engine,
         hours=OfficeHours.parse(settings.office_hours, settings.office_timezone),
-        outbound=Outbound(queue),
+        outbound=senders if senders is not None else Senders(),
         accounts=Accounts(engine, clock=clock, max_failures=settings.agent_max_failures,
                           lockout_minutes=settings.agent_lockout_minutes),
         retention_days=settings.transcript_retention_days,

@@ -69,7 +69,7 @@ def downgrade(engine: sa.Engine, revision: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     from channels.config import Settings
-    from channels.sms.messages import engine_for
+    from channels.outbox import engine_for
 
     parser = argparse.ArgumentParser(prog="python -m channels.agent.migrate",
                                      description="Migrate the call-centre tables")

@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     from channels import retention
     from channels.agent.desk import build_desk
     from channels.config import Settings
-    from channels.sms.messages import engine_for
+    from channels.outbox import engine_for
 
     parser = argparse.ArgumentParser(prog="python -m channels.agent.retention",
                                      description="Purge personal data, export transcripts")
@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings.from_env()
     engine = engine_for(settings.database_url)
     try:
-        desk = build_desk(settings, engine, queue=None)
+        desk = build_desk(settings, engine)
         rows = desk.export(args.days)
         desk.audit(None, "export", f"transcripts:{args.days}d", f"rows={len(rows)} (cli)")
         for row in rows:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from channels.sms.messages import create_tables, insert_once, metadata
+from channels.outbox import create_tables, insert_once, metadata
 
 inbound = sa.Table(
     "inbound_sms",

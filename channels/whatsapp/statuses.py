@@ -13,7 +13,7 @@ import logging
 
 import sqlalchemy as sa
 
-from channels.sms.messages import MessageLog, outbound
+from channels.outbox import MessageLog, outbound
 
 log = logging.getLogger(__name__)
 BEFORE = {

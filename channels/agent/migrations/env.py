@@ -48,7 +48,7 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    from channels.sms.messages import engine_for
+    from channels.outbox import engine_for
 
     engine = engine_for(_url())
     try:

@@ -1,4 +1,5 @@
-"""The durable record of every outbound message: what was asked, what the provider said.
+"""The durable record of every outbound message, every channel: what was asked, what the
+provider said.
 
 Kept in SQL (SQLite by default, PostgreSQL when ``DATABASE_URL`` says so) because a message must
 survive a worker restart: the idempotency ``key`` makes a retried job send once, and the row is
