@@ -52,11 +52,11 @@ class ForkingAppWorker(Worker):
     """RQ's default worker (a fork per job) with each job inside an app built in its fork:
     what a plain ``rq worker`` used to cost, kept for comparison (bench/sms.py)."""
 
-    def perform_job(self, job: Any, queue: Any) -> bool:
+    def perform_job(self, *args: Any, **kwargs: Any) -> bool:
         app = create_app()
         try:
             with app.app_context():
-                done: bool = super().perform_job(job, queue)
+                done: bool = super().perform_job(*args, **kwargs)
         finally:
             app.extensions["guichet"].close()
         return done

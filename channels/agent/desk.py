@@ -403,6 +403,7 @@ class HandoffDesk:
                 raise DeskError("this colleague already has the conversation", 400)
         now = self.clock()
         with self.engine.begin() as db:
+            values: dict[str, object]
             if target is None:
                 values = dict(status="waiting", agent_id=None, assigned_at=None)
             else:

@@ -66,12 +66,14 @@ def insert_once(db: sa.Connection, table: sa.Table, unique: list[str]):
     """
     name = db.dialect.name
     if name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    elif name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:
-        raise NotImplementedError(f"no insert-once for {name}")
-    return insert(table).on_conflict_do_nothing(index_elements=unique)
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert(table).on_conflict_do_nothing(index_elements=unique)
+    if name == "sqlite":
+        from sqlalchemy.dialects import sqlite
+
+        return sqlite.insert(table).on_conflict_do_nothing(index_elements=unique)
+    raise NotImplementedError(f"no insert-once for {name}")
 
 
 def _message(row: sa.Row) -> Message:
@@ -121,8 +123,9 @@ def engine_for(url: str) -> sa.Engine:
     """An engine for ``url``; a SQLite file's folder is created, and writers wait for locks."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if _sqlite_file(parsed):
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        database = _sqlite_file(parsed)
+        if database:
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = sa.create_engine(url, connect_args={"timeout": 15}, hide_parameters=True)
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         with startup_lock(parsed), engine.connect():
@@ -170,12 +173,13 @@ class MessageLog:
                 db.execute(insert_once(db, outbound, ["key"]).values(
                     key=key, channel=channel, recipient=recipient, body=body, lang=lang,
                     status="pending", attempts=0, created_at=now, updated_at=now))
-                row = db.execute(sa.select(outbound).where(outbound.c.key == key)).first()
+                row = db.execute(sa.select(outbound).where(outbound.c.key == key)).one()
         return _message(row)
 
     def update(self, message_id: int, *, status: str, provider_id: str | None = None,
                error: str | None = None, attempted: bool = True) -> None:
-        values = {"status": status, "error": error, "updated_at": self._now()}
+        values: dict[str, object] = {"status": status, "error": error,
+                                     "updated_at": self._now()}
         if provider_id is not None:
             values["provider_id"] = provider_id
         if attempted:
