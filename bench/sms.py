@@ -8,7 +8,7 @@ Three measures in one run, every server on a loopback port and stopped on exit (
    of ``baseline_app.py`` (one SQLite insert, one Redis push): acknowledgements/s, p50, p99.
 2. **outbound**: M messages to a loopback fake of Africa's Talking's SMS API (``_fake_at.py``,
    the tests' fake in its own process): the ``africastalking`` SDK called directly in a loop
-   (sequential, then on threads), then M ``channels.tasks.send_sms`` jobs through RQ and K
+   (sequential, then on threads), then M ``channels.sms.sender.send_sms`` jobs through RQ and K
    ``rq worker --burst`` processes, from the first enqueue to the last message at the fake.
    Prints messages/s, the ratio queue/direct, and checks that the fake got each message once.
 3. **segments**: every question of ``nlu/tests/heldout.yml`` answered in this process the way
