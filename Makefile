@@ -11,7 +11,7 @@ HOST ?= 127.0.0.1
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: setup run test lint lock bench ussd worker sandbox-portal \
-	sms-dead-letter i18n i18n-compile i18n-report i18n-export i18n-import redis-server browser clean
+	dead-letter sms-dead-letter i18n i18n-compile i18n-report i18n-export i18n-import redis-server browser clean
 
 # Install exactly what the lock file says (hashes checked, nothing resolved here), then the project
 # itself without touching its dependencies. `pip check` fails when pyproject.toml asks for a
@@ -98,9 +98,12 @@ ussd: $(STAMP)
 worker: setup
 	$(BIN)/python -m channels.worker --with-scheduler --url "$${REDIS_URL:?set REDIS_URL}"
 
-# Operators: SMS no retry will send. make sms-dead-letter ARGS="list" | ARGS="replay KEY" | ARGS="resume"
-sms-dead-letter: setup
-	$(BIN)/python -m channels.sms.deadletter $(or $(ARGS),list)
+# Operators: messages no retry will send, every channel (replayed through the channel's sender).
+# make dead-letter ARGS="list" | ARGS="replay KEY" | ARGS="resume"; sms-dead-letter is its former name.
+dead-letter: setup
+	$(BIN)/flask --app 'channels.app:create_app()' dead-letter $(or $(ARGS),list)
+
+sms-dead-letter: dead-letter
 
 # Call centre. make agent-add ARGS="--login awa --name 'Awa D.' --role agent --languages fr,fon"
 # asks the password twice (AGENT_PASSWORD=... or --password-stdin for scripts).

@@ -8,7 +8,7 @@ Three measures in one run, every server on a loopback port and stopped on exit (
    of ``baseline_app.py`` (one SQLite insert, one Redis push): acknowledgements/s, p50, p99.
 2. **outbound**: M messages to a loopback fake of Africa's Talking's SMS API (``_fake_at.py``,
    the tests' fake in its own process): the ``africastalking`` SDK called directly in a loop
-   (sequential, then on threads), then M ``channels.tasks.send_sms`` jobs through RQ and K
+   (sequential, then on threads), then M ``channels.sms.sender.send_sms`` jobs through RQ and K
    ``rq worker --burst`` processes, from the first enqueue to the last message at the fake.
    Prints messages/s, the ratio queue/direct, and checks that the fake got each message once.
 3. **segments**: every question of ``nlu/tests/heldout.yml`` answered in this process the way
@@ -48,7 +48,8 @@ ANSWER = ("Casier judiciaire (bulletin n.3): 1 900 F CFA, delai 72 heures, valab
           "A demander au tribunal de votre lieu de naissance ou en ligne. Ref {ref}")
 """An outbound message like Guichet's answers: GSM-7, one segment."""
 WORKERS = {
-    "rq worker": ["worker", "--burst"],  # RQ's default: a fork and a fresh import per job
+    # RQ's default: a fork and a fresh app per job
+    "rq worker": ["worker", "-w", "channels.worker.ForkingAppWorker", "--burst"],
     "guichet worker": None,  # python -m channels.worker: runtime built once, no fork
 }
 
@@ -339,7 +340,7 @@ def through_queue(procs: Processes, env: dict[str, str], workdir: Path, fake_por
                   timeout: float) -> dict:
     """M ``send_sms`` jobs into RQ (as the app enqueues them), then K burst workers."""
     from channels.queue import RQQueue
-    from channels.tasks import send_sms
+    from channels.sms.sender import send_sms
 
     queue = RQQueue(env["REDIS_URL"], name=QUEUE)
     queue.queue.empty()
@@ -412,6 +413,7 @@ def measure_segments(examples: list, workdir: Path) -> dict:
     os.environ["SANDBOX_DB"] = str(workdir / "segments-sandbox.db")  # read by runtime.build
     os.environ.pop("PORTAL_URL", None)
     from channels import runtime
+    from channels.app import create_app
     from channels.config import Settings
     from channels.gsm7 import segments
     from channels.queue import ThreadQueue
@@ -422,8 +424,7 @@ def measure_segments(examples: list, workdir: Path) -> dict:
     settings = Settings.from_env({"DATABASE_URL": f"sqlite:///{workdir / 'segments.db'}",
                                   "SANDBOX_DB": os.environ["SANDBOX_DB"]})
     rt = runtime.build(settings)
-    runtime.install(rt)  # tasks the dialogs queue run on this runtime (local outbox)
-    rt.portal.start_refresh()
+    create_app(rt=rt)  # tasks the dialogs queue run in this app's context (local outbox)
     sent: list[str] = []
     replies: list = []
     conversation = SmsConversation(
@@ -458,7 +459,6 @@ def measure_segments(examples: list, workdir: Path) -> dict:
     finally:
         if isinstance(rt.queue, ThreadQueue):
             rt.queue.drain(10)
-        runtime.install(None)
         rt.close()
     seconds = time.monotonic() - started
     answered = [r for r in rows if r["first"]]

@@ -16,16 +16,18 @@ from channels import gateway, health, jsonbody, logs, retention, runtime, urlids
 from channels.agent import throttle as agent_throttle
 from channels.agent.console import bp as agent_bp
 from channels.config import Settings
+from channels.outbox import deadletter
 from channels.parse import bp as nlu_bp
 from channels.queue import ThreadQueue
 from channels.sessions import BrowserSessionInterface
 from channels.simulator import bp as simulator_bp
 from channels.sms.blueprint import bp as sms_bp
-from channels.sms.deadletter import resume_unfinished
+from channels.tasks import resume_unfinished
 from channels.ussd import bp as ussd_bp
 from channels.webchat import bp as webchat_bp
 from channels.whatsapp import bp as whatsapp_bp
 from channels.whatsapp.alerts import token_expired
+from channels.whatsapp.simulate import Simulation
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +37,6 @@ def create_app(settings: Settings | None = None, rt: runtime.Runtime | None = No
     logs.configure()
     settings = settings or (rt.settings if rt else Settings.from_env())
     rt = rt or runtime.build(settings)
-    runtime.install(rt)
     rt.portal.start_refresh()
 
     app = Flask(__name__)
@@ -52,9 +53,15 @@ def create_app(settings: Settings | None = None, rt: runtime.Runtime | None = No
     urlids.install(app)  # an id no row can have is a 404, never a database error
     app.extensions["guichet"] = rt
     app.extensions["nlu"] = rt.nlu
+    if isinstance(rt.queue, ThreadQueue):  # background tasks find the runtime in this app
+        rt.queue.bind(app)
+    # What some parts need of a channel they may not import, handed down from here:
+    if rt.whatsapp is not None:
+        app.extensions["simulate"] = {"whatsapp": Simulation(rt.whatsapp)}
     app.extensions["readiness_warnings"] = [
         lambda: "whatsapp token expired: renew WHATSAPP_TOKEN" if token_expired(rt.store) else None,
     ]
+    app.cli.add_command(deadletter.command)
     app.register_blueprint(health.bp)
     app.register_blueprint(ussd_bp)
     app.register_blueprint(sms_bp)
@@ -67,7 +74,8 @@ def create_app(settings: Settings | None = None, rt: runtime.Runtime | None = No
     app.register_blueprint(webchat_bp)
     app.register_blueprint(simulator_bp)
     if isinstance(rt.queue, ThreadQueue):  # embedded mode: nobody else will answer them
-        threading.Thread(target=resume_unfinished, args=(rt,), daemon=True).start()
+        threading.Thread(target=resume_unfinished, args=(rt.inbox, rt.queue),
+                         daemon=True).start()
         # ... nor purge personal data past its retention (make worker does it with Redis)
         purger = retention.Purger(lambda: retention.purge(settings, rt.messages.engine),
                                   first_after=60.0).start()

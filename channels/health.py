@@ -24,7 +24,9 @@ def readyz():
     """Ready when the session store and the portal answer; 503 names what is missing.
 
     An expired WhatsApp token is reported as a warning, not as unreadiness: taking the
-    instance out of the load balancer would stop USSD and SMS too.
+    instance out of the load balancer would stop USSD and SMS too.  The channels' warnings are
+    handed in by the composition root (``app.extensions["warnings"]``: callables that return
+    a warning or None), so this module knows no channel.
     """
     rt = current_app.extensions["guichet"]
     checks = {"store": rt.store.ping(), "portal": rt.portal.ping(), "database": rt.messages.ping()}

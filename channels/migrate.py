@@ -28,7 +28,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from channels.sms.messages import startup_lock
+from channels.outbox import startup_lock
 
 HERE = Path(__file__).resolve().parent
 LOCK_ID = 7_201_350  # any constant: "Guichet's schema" advisory lock on PostgreSQL
@@ -79,7 +79,7 @@ def downgrade(engine: sa.Engine, revision: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     from channels.config import Settings
-    from channels.sms.messages import engine_for
+    from channels.outbox import engine_for
 
     parser = argparse.ArgumentParser(prog="python -m channels.migrate",
                                      description="Migrate Guichet's database")

@@ -15,10 +15,11 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
 
+from flask import Flask
 from redis import Redis
 from rq import Queue, Retry, get_current_job
 
-from channels.sms.outbound import TransientSendError
+from channels.outbox import TransientSendError
 from dialogs.workflows import RetryLater
 
 log = logging.getLogger(__name__)
@@ -46,14 +47,27 @@ class ThreadQueue:
 
     def __init__(self, workers: int = 4, delays: Sequence[float] = DEFAULT_DELAYS) -> None:
         self.delays = tuple(delays)
+        self._app: Flask | None = None
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="guichet-task")
         self._pending = 0
         self._idle = threading.Condition()
 
+    def bind(self, app: Flask) -> None:
+        """Run every task inside ``app``'s context, where tasks find the runtime
+        (``current_app.extensions["guichet"]``); the app factory calls this."""
+        self._app = app
+
     def enqueue(self, func: Callable[..., object], **kwargs: object) -> None:
         with self._idle:
             self._pending += 1
-        self._pool.submit(self._run, func, kwargs)
+        self._pool.submit(self._in_context, func, kwargs)
+
+    def _in_context(self, func: Callable[..., object], kwargs: dict) -> None:
+        if self._app is None:
+            self._run(func, kwargs)
+            return
+        with self._app.app_context():
+            self._run(func, kwargs)
 
     def _run(self, func: Callable[..., object], kwargs: dict) -> None:
         try:

@@ -34,8 +34,8 @@ from collections.abc import Callable
 import sqlalchemy as sa
 
 from channels.config import Settings
+from channels.outbox import outbound
 from channels.sms.inbox import inbound
-from channels.sms.messages import outbound
 from dialogs.desk.retention import purge_agent_records
 
 log = logging.getLogger(__name__)
@@ -117,11 +117,11 @@ def redis_claim(url: str, every: float = EVERY) -> Callable[[], bool]:
 
 def _export(settings: Settings, engine: sa.Engine, days: int) -> None:
     """JSON lines of the hand-off transcripts of the last ``days``, personal data masked."""
-    from channels.queue import ThreadQueue
-    from channels.runtime import build_desk, interim_senders
+    from channels.runtime import build_desk
+    from dialogs.sender import Senders
     from dialogs.store import MemoryStore
 
-    desk = build_desk(settings, engine, interim_senders(ThreadQueue(workers=1)), MemoryStore())
+    desk = build_desk(settings, engine, Senders(), MemoryStore())  # an export sends nothing
     rows = desk.export(days)
     desk.audit(None, "export", f"transcripts:{days}d", f"rows={len(rows)} (cli)")
     for row in rows:
@@ -130,7 +130,7 @@ def _export(settings: Settings, engine: sa.Engine, days: int) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     from channels import migrate
-    from channels.sms.messages import engine_for
+    from channels.outbox import engine_for
 
     parser = argparse.ArgumentParser(prog="python -m channels.retention",
                                      description="Purge personal data past its retention")

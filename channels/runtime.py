@@ -1,36 +1,39 @@
-"""The composition root: builds the store, portal client, queue, SMS sender, the hand-off desk
-and the dialog manager, and brings the database to the newest schema first.
+"""The composition root: builds the store, portal client, queue, senders, the hand-off desk and
+the dialog manager, and brings the database to the newest schema first.
 
-The web app and the RQ workers build the same :class:`Runtime` from the same environment, so a
-task run by a worker sees the same portal and message log as the hop that queued it.  With no
-``PORTAL_URL`` the sandbox portal is served in-process on a loopback port, on a SQLite file so
-that separate worker processes share its requests.
+The web app and the RQ workers build the same :class:`Runtime` from the same environment (both
+through :func:`channels.app.create_app`, which keeps it in ``app.extensions["guichet"]``), so a
+task run by a worker sees the same portal and outbox as the hop that queued it.  No module keeps
+it in a global: tasks read it from the app context they run in.  With no ``PORTAL_URL`` the
+sandbox portal is served in-process on a loopback port, on a SQLite file so that separate worker
+processes share its requests.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from channels import migrate, webchat
+from channels import migrate
 from channels.config import ROOT, Settings
+from channels.outbox import MessageLog, engine_for
 from channels.queue import DEFAULT_DELAYS, RQQueue, TaskQueue, ThreadQueue
 from channels.sms.conversation import SmsConversation
 from channels.sms.inbox import Inbox
-from channels.sms.messages import MessageLog, engine_for
 from channels.sms.outbound import AfricasTalkingTransport, OutboxTransport, SmsSender
 from channels.sms.outbound import Transport as SmsTransport
+from channels.sms.sender import SmsChannel
 from channels.sms.sweep import Sweeper
 from channels.tasks import QueuedEffects, record_later
+from channels.webchat.sender import WebchatChannel
 from channels.whatsapp.outbound import GraphTransport, WhatsAppSender
 from channels.whatsapp.outbound import OutboxTransport as WhatsAppOutbox
 from channels.whatsapp.outbound import Transport as WhatsAppTransport
-from channels.whatsapp.tasks import send_messages as send_whatsapp
+from channels.whatsapp.sender import WhatsAppChannel
 from dialogs.desk import HandoffDesk, RecordLater
 from dialogs.desk.accounts import Accounts
 from dialogs.desk.hours import OfficeHours
@@ -38,7 +41,7 @@ from dialogs.desk.recent import RecentExchanges
 from dialogs.desk.records import now as utc_now
 from dialogs.identity import CodeLimits, Verifier
 from dialogs.manager import DialogManager
-from dialogs.sender import Outgoing, Senders
+from dialogs.sender import Senders
 from dialogs.store import MemoryStore, RedisStore, Store
 from integrations.portal import PortalClient
 from nlu import Nlu
@@ -61,6 +64,8 @@ class Runtime:
     whatsapp: WhatsAppSender | None = None
     desk: HandoffDesk | None = None
     nlu: Nlu = field(default_factory=Nlu)
+    senders: Senders = field(default_factory=Senders)
+    """Every message sent later goes through here, to its channel's sender."""
 
     def close(self) -> None:
         for close in reversed(self.closers):
@@ -82,35 +87,6 @@ def _sandbox_url(settings: Settings, closers: list) -> str:
     closers.append(lambda: stop_server(server))
     log.info("sandbox portal served in-process", extra={"url": url})
     return url
-
-
-class _InterimSender:
-    """A :class:`dialogs.sender.Sender` over today's sending paths, until every channel has its
-    own: SMS (and USSD callers) through the SMS task (GSM-7, opt-outs), WhatsApp through its
-    send task, web chat by a push into the open widget.  Each only queues or pushes."""
-
-    def __init__(self, channel: str, queue: TaskQueue) -> None:
-        self.channel = channel
-        self.queue = queue
-
-    def send(self, message: Outgoing) -> str:
-        if self.channel == "webchat":
-            pushed = webchat.push(message.user.removeprefix("web:"), message.text,
-                                  sender=message.author, lang=message.lang)
-            return "pushed" if pushed is not None else "lost"
-        if self.channel == "whatsapp":
-            body = {"type": "text", "text": {"body": message.text[:4096], "preview_url": False}}
-            self.queue.enqueue(send_whatsapp, user=message.user, lang=message.lang,
-                               messages=[body], key=message.key)
-            return "queued"
-        QueuedEffects(self.queue).send_text(message.user, message.text, lang=message.lang,
-                                            key=message.key)
-        return "queued"
-
-
-def interim_senders(queue: TaskQueue) -> Senders:
-    """The router the desk sends through (USSD is sent SMS by :class:`Senders` itself)."""
-    return Senders({c: _InterimSender(c, queue) for c in ("sms", "whatsapp", "webchat")})
 
 
 def build_desk(settings: Settings, engine: sa.Engine, senders: Senders, store: Store,
@@ -171,8 +147,12 @@ def build(settings: Settings, *, retry_delays: Sequence[float] = DEFAULT_DELAYS)
     else:
         queue = ThreadQueue(delays=retry_delays)
     understanding = Nlu(settings.rasa_url)
-    effects = QueuedEffects(queue)
-    desk = build_desk(settings, messages.engine, interim_senders(queue), store, portal)
+    sms_channel = SmsChannel(queue)
+    senders = Senders({"sms": sms_channel, "whatsapp": WhatsAppChannel(queue),
+                       "webchat": WebchatChannel(messages, settings.redis_url,
+                                                 settings.chat_session_ttl)})
+    effects = QueuedEffects(queue, senders)
+    desk = build_desk(settings, messages.engine, senders, store, portal)
     manager = DialogManager(
         store, portal, effects,
         languages=settings.languages,
@@ -187,30 +167,9 @@ def build(settings: Settings, *, retry_delays: Sequence[float] = DEFAULT_DELAYS)
             per_client=settings.webchat_codes_per_client)),
     )
     conversation = SmsConversation(
-        manager, inbox, store, effects.send_text, max_segments=settings.sms_max_segments,
+        manager, inbox, store, sms_channel.send_text, max_segments=settings.sms_max_segments,
         rate_limit=settings.sms_rate_limit, track_code=settings.ussd_service_code)
     if isinstance(queue, ThreadQueue):  # embedded: no worker process sweeps the SMS inbox
         closers.append(Sweeper(inbox, queue, store, after=settings.sms_resume_after).start().stop)
     return Runtime(settings, store, portal, messages, sms, queue, manager, inbox, conversation,
-                   closers, whatsapp=whatsapp, desk=desk, nlu=understanding)
-
-
-_current: Runtime | None = None
-_lock = threading.Lock()
-
-
-def install(rt: Runtime | None) -> None:
-    """Make ``rt`` the runtime tasks in this process use (the app factory calls this)."""
-    global _current
-    with _lock:
-        _current = rt
-
-
-def current() -> Runtime:
-    """This process's runtime, built from the environment the first time (RQ workers)."""
-    global _current
-    with _lock:
-        if _current is None:
-            _current = build(Settings.from_env())
-            _current.portal.start_refresh()
-        return _current
+                   closers, whatsapp=whatsapp, desk=desk, nlu=understanding, senders=senders)

@@ -2,8 +2,12 @@
 
 A plain ``rq worker`` forks a fresh process for every job, which then imports Guichet and
 builds its runtime (portal client, database engine) again: about a second a job, measured in
-bench/sms.py.  This worker builds the runtime once and runs jobs in its own process
-(RQ's SimpleWorker); run several of them for parallelism.  Jobs keep RQ's timeouts and retries.
+bench/sms.py.  This worker builds the application once (:func:`channels.app.create_app`, the
+same composition root as the web) and runs jobs in its own process (RQ's SimpleWorker) inside
+the app's context, where every task finds the runtime (``current_app.extensions["guichet"]``);
+run several of them for parallelism.  Jobs keep RQ's timeouts and retries.  ``rq worker -w
+channels.worker.AppWorker`` does the same from RQ's own command; a plain ``rq worker`` (no
+``-w``) would run jobs outside any app and fail them.
 
 With ``--with-scheduler`` it also sweeps the SMS inbox: an SMS recorded while Redis was down
 (its answer never queued) is answered once Redis is back (:mod:`channels.sms.sweep`); and it
@@ -16,13 +20,46 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import Any
 
+from flask import Flask
 from redis import Redis
 from rq import Queue
-from rq.worker import SimpleWorker
+from rq.worker import SimpleWorker, Worker
 
-from channels import logs, retention, runtime
+from channels import logs, retention
+from channels.app import create_app
 from channels.sms.sweep import Sweeper
+
+
+class AppWorker(SimpleWorker):
+    """RQ's SimpleWorker (no fork per job) working inside Guichet's app context.
+
+    The app is built once, when the worker starts working, unless one is given (``app``).
+    """
+
+    app: Flask | None = None
+
+    def work(self, *args: Any, **kwargs: Any) -> bool:
+        if self.app is None:
+            self.app = create_app()
+        with self.app.app_context():
+            worked: bool = super().work(*args, **kwargs)
+        return worked
+
+
+class ForkingAppWorker(Worker):
+    """RQ's default worker (a fork per job) with each job inside an app built in its fork:
+    what a plain ``rq worker`` used to cost, kept for comparison (bench/sms.py)."""
+
+    def perform_job(self, *args: Any, **kwargs: Any) -> bool:
+        app = create_app()
+        try:
+            with app.app_context():
+                done: bool = super().perform_job(*args, **kwargs)
+        finally:
+            app.extensions["guichet"].close()
+        return done
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,7 +75,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.url:
         parser.error("set REDIS_URL or --url")
     logs.configure()
-    rt = runtime.current()  # build the runtime once, before the first job
+    app = create_app()  # build the runtime once, before the first job
+    rt = app.extensions["guichet"]
     if args.with_scheduler:
         Sweeper(rt.inbox, rt.queue, rt.store, after=rt.settings.sms_resume_after).start()
     connection = Redis.from_url(args.url)
@@ -49,7 +87,8 @@ def main(argv: list[str] | None = None) -> int:
         purger.run_once()
         purger.start()
     queues = [Queue(name, connection=connection) for name in args.queues]
-    worker = SimpleWorker(queues, connection=connection)
+    worker = AppWorker(queues, connection=connection)
+    worker.app = app
     worker.work(burst=args.burst, with_scheduler=args.with_scheduler)
     return 0
 

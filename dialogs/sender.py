@@ -52,6 +52,29 @@ class NoRoute(LookupError):
     """No sender is registered for the message's channel."""
 
 
+WEB = "web:"
+"""How a web chat visitor's address starts: ``web:<session>``."""
+
+
+def channel_for(user: str) -> str:
+    """The channel that reaches ``user`` when only their address is known (a notice, a receipt).
+
+    A web chat visitor known only by session is reached in their chat; any other address is a
+    phone number, reached by SMS.  A WhatsApp user's address is their number too (``+<wa_id>``):
+    what the dialog sends later to it says "by SMS", so it goes by SMS, as it always has.
+    """
+    return "webchat" if user.startswith(WEB) else "sms"
+
+
+def address(channel: str, user: str, session: str) -> str:
+    """Where a later message for one conversation goes on its own channel.
+
+    A web chat is reached through its session (its user may be a number the visitor proved,
+    which would mean SMS); every other channel through the conversation's user.
+    """
+    return f"{WEB}{session}" if channel == "webchat" else user
+
+
 class Senders:
     """The router the composition root builds: one :class:`Sender` per channel."""
 
@@ -67,11 +90,16 @@ class Senders:
         return sorted(set(self._senders) | {a for a, t in self._aliases.items()
                                              if t in self._senders})
 
-    def send(self, message: Outgoing) -> str:
-        channel = self._aliases.get(message.channel, message.channel)
-        sender = self._senders.get(channel)
+    def route(self, channel: str) -> Sender:
+        """The sender for ``channel`` (an alias resolved); :class:`NoRoute` when there is none."""
+        sender = self._senders.get(self._aliases.get(channel, channel))
         if sender is None:
-            raise NoRoute(f"no sender for channel {message.channel!r}")
+            raise NoRoute(f"no sender for channel {channel!r}")
+        return sender
+
+    def send(self, message: Outgoing) -> str:
+        sender = self.route(message.channel)
+        channel = self._aliases.get(message.channel, message.channel)
         if channel != message.channel:
             message = Outgoing(channel, message.user, message.text, message.lang, message.key,
                                message.choices, message.author)

@@ -108,7 +108,6 @@ def make_app(tmp_path, sandbox):
         if drain:
             drain(5)
         rt.close()
-    runtime.install(None)
 
 
 @pytest.fixture

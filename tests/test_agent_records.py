@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from channels import migrate
-from channels.sms.messages import engine_for
+from channels.outbox import engine_for
 from dialogs.desk import DeskError, HandoffDesk, records
 from dialogs.desk.hours import HoursError, OfficeHours
 from dialogs.desk.texts import citizen_text
@@ -40,19 +40,22 @@ class Clock:
 class Sent(list):
     """What the desk sent to citizens, per channel (a Sender for each, as the channels have)."""
 
-    def sender(self, channel: str):
-        sent = self
+    def sender(self, channel: str) -> Recorder:
+        return Recorder(channel, self)
 
-        class Recorder:
-            def __init__(self) -> None:
-                self.channel = channel
 
-            def send(self, message: Outgoing) -> str:
-                sent.append({"channel": message.channel, "user": message.user,
-                             "text": message.text, "lang": message.lang, "key": message.key})
-                return "queued"
+class Recorder:
+    """A channel's :class:`dialogs.sender.Sender` that keeps what it is asked to send."""
 
-        return Recorder()
+    def __init__(self, channel: str, sent: Sent) -> None:
+        self.channel = channel
+        self.sent = sent
+
+    def send(self, message: Outgoing) -> str:
+        self.sent.append({"channel": message.channel, "user": message.user,
+                          "text": message.text, "lang": message.lang, "key": message.key,
+                          "author": message.author})
+        return "queued"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -256,7 +259,7 @@ def test_transcript_take_reply_transfer_close_and_rating(desk, sent, clock):
     assert sent[-1]["text"] == citizen_text("taken", "en", name="Awa")  # in English
     assert "(Awa)" in sent[-1]["text"] and "conseiller" not in sent[-1]["text"]
     desk.reply(conv.id, awa, "Hello, let me check.")
-    assert sent[-1] == {"channel": "sms", "user": PHONE,
+    assert sent[-1] == {"channel": "sms", "user": PHONE, "author": "agent",
                         "text": "Hello, let me check.", "lang": "en",
                         "key": sent[-1]["key"]}
     with pytest.raises(DeskError):

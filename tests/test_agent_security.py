@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from channels import migrate
-from channels.sms.messages import engine_for
+from channels.outbox import engine_for
 from dialogs.desk import records
 from dialogs.desk.accounts import Accounts
 

@@ -10,8 +10,8 @@ import sqlite3
 import time
 
 from channels import migrate
+from channels.outbox import engine_for
 from channels.queue import RQQueue
-from channels.sms.messages import engine_for
 from channels.tasks import record_later
 from dialogs.desk import HandoffDesk, RecordLater
 from dialogs.desk.hours import OfficeHours

@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from channels.logs import json_handler
-from channels.sms.messages import engine_for
+from channels.outbox import engine_for
 
 PHONE, NPI, NAME = "+22901970000123", "1234567890", "Houngbédji"
 

@@ -16,8 +16,8 @@ import sqlalchemy as sa
 
 from channels import migrate, retention
 from channels.config import ROOT, Settings
+from channels.outbox import engine_for, outbound
 from channels.sms.inbox import inbound, optouts
-from channels.sms.messages import engine_for, outbound
 from dialogs.desk import HandoffDesk, records
 from dialogs.desk.accounts import Accounts
 from dialogs.desk.hours import OfficeHours

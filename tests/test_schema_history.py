@@ -10,8 +10,8 @@ import pytest
 import sqlalchemy as sa
 
 from channels import migrate
+from channels.outbox import MessageLog, engine_for, outbound
 from channels.sms.inbox import Inbox, inbound, optouts
-from channels.sms.messages import MessageLog, engine_for, outbound
 from dialogs.desk import records
 
 NOW = dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC)

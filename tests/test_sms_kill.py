@@ -10,11 +10,12 @@ import time
 
 import pytest
 
+from channels.app import create_app
 from channels.config import Settings
+from channels.outbox import MessageLog, engine_for
+from channels.outbox.deadletter import main as dead_letter
 from channels.queue import RQQueue
-from channels.sms.deadletter import main as dead_letter
-from channels.sms.messages import MessageLog, engine_for
-from channels.tasks import send_sms
+from channels.sms.sender import send_sms
 from tests.conftest import wait_for
 
 NUMBER = "+2290197000300"
@@ -69,13 +70,11 @@ def test_killed_mid_send_is_kept_for_an_operator_not_sent_twice(worker_env, redi
     for name, value in env.items():
         if name in ("REDIS_URL", "PORTAL_URL", "DATABASE_URL") or name.startswith("AT_"):
             monkeypatch.setenv(name, value)
-    from channels import runtime
-
-    runtime.install(runtime.build(Settings.from_env()))
+    app = create_app(Settings.from_env())
     try:
-        assert dead_letter(["replay", "receipt:1"]) == 0
+        with app.app_context():
+            assert dead_letter(["replay", "receipt:1"]) == 0
     finally:
-        runtime.current().close()
-        runtime.install(None)
+        app.extensions["guichet"].close()
     assert rq_worker(env, redis_url).wait(60) == 0
     assert len(fake.delivered) == 1 and messages.recent(NUMBER)[0].status == "sent"

@@ -11,13 +11,8 @@ import pytest
 import sqlalchemy as sa
 
 from channels import migrate
-from channels.sms.messages import MessageLog
-from channels.sms.outbound import (
-    AfricasTalkingTransport,
-    OutboxTransport,
-    SmsSender,
-    TransientSendError,
-)
+from channels.outbox import MessageLog, TransientSendError
+from channels.sms.outbound import AfricasTalkingTransport, OutboxTransport, SmsSender
 from tests.conftest import wait_for
 from tests.ussd_phone import Phone
 
@@ -94,7 +89,8 @@ def test_sms_from_a_ussd_flow_is_sent_by_a_real_rq_worker(make_app, redis_url, a
     env = dict(os.environ, REDIS_URL=redis_url, PORTAL_URL=sandbox["url"], DATABASE_URL=database,
                AT_USERNAME=fake.username, AT_API_KEY=fake.api_key, AT_API_URL=url)
     rq = Path(sys.executable).with_name("rq")
-    done = subprocess.run([str(rq), "worker", "--burst", "--url", redis_url, "guichet"],
+    done = subprocess.run([str(rq), "worker", "-w", "channels.worker.AppWorker", "--burst", "--url",
+                           redis_url, "guichet"],
                           env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr[-2000:]
     sms = wait_for(lambda: fake.messages_to(NUMBER))

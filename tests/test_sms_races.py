@@ -13,8 +13,8 @@ from collections.abc import Callable
 import pytest
 
 from channels import migrate
+from channels.outbox import MessageLog, engine_for
 from channels.sms.inbox import Inbox
-from channels.sms.messages import MessageLog, engine_for
 
 NUMBER = "+2290197000510"
 WORKERS = 6

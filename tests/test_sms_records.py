@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from channels import migrate
+from channels.outbox import MessageLog, engine_for
 from channels.sms.inbox import Inbox
-from channels.sms.messages import MessageLog, engine_for
 
 NUMBER = "+2290197000500"
 

@@ -30,8 +30,8 @@ def _open_message_log(url: str, barrier, errors) -> None:
     """What every worker does at start (channels.runtime.build): the one schema upgrade, then
     the message log and the inbox, the desk's records beside them."""
     from channels import migrate
+    from channels.outbox import MessageLog, engine_for
     from channels.sms.inbox import Inbox
-    from channels.sms.messages import MessageLog, engine_for
 
     barrier.wait()
     try:

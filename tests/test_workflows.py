@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from channels import migrate
-from channels.sms.messages import MessageLog
+from channels.outbox import MessageLog
 from channels.sms.outbound import OutboxTransport, SmsSender
 from dialogs import workflows
 from dialogs.store import MemoryStore

@@ -4,7 +4,7 @@ default when unset).
 :func:`channels.migrate.upgrade` passes its own connection (``config.attributes``), holding the
 schema lock, so the app and the tests migrate in the transaction they hold; the ``alembic``
 command line builds an engine from the URL.  The tables are described where they are used: the
-SMS channel's (``channels.sms.messages``, ``channels.sms.inbox``) and the desk's
+outbox's (``channels.outbox``), the SMS inbox's (``channels.sms.inbox``) and the desk's
 (``dialogs.desk.records``).
 """
 
@@ -14,8 +14,8 @@ import os
 
 from alembic import context
 
+from channels.outbox import metadata as sms_metadata
 from channels.sms import inbox as _inbox  # noqa: F401  (its tables join the SMS metadata)
-from channels.sms.messages import metadata as sms_metadata
 from dialogs.desk.records import metadata as desk_metadata
 
 config = context.config
@@ -56,7 +56,7 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    from channels.sms.messages import engine_for
+    from channels.outbox import engine_for
 
     engine = engine_for(_url())
     try:

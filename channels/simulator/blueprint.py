@@ -3,7 +3,7 @@
 The page plays the providers: its feature phone posts to ``POST /ussd`` exactly as Africa's
 Talking does (``text`` accumulates every input joined by ``*``), its SMS phone posts to
 ``POST /sms/inbound`` and reads what Guichet sent from the local outbox
-(:meth:`channels.sms.messages.MessageLog.recent`, through ``GET /simulator/outbox``), its
+(:meth:`channels.outbox.MessageLog.recent`, through ``GET /simulator/outbox``), its
 WhatsApp view posts to ``POST /simulator/whatsapp`` and renders buttons and lists as WhatsApp
 does, and it embeds the web chat widget.
 
@@ -17,12 +17,13 @@ import logging
 import time
 import uuid
 from pathlib import Path
+from typing import Any, Protocol
 
 from flask import Blueprint, current_app, jsonify, request, send_from_directory
 
 from channels.jsonbody import json_object
 from dialogs.i18n import gettext_for
-from dialogs.model import Inbound
+from dialogs.model import Inbound, Reply
 from dialogs.phones import subscriber
 from dialogs.store import StoreUnavailable
 
@@ -96,18 +97,28 @@ def outbox():
 # -- WhatsApp ---------------------------------------------------------------------------------
 
 
+class WhatsAppHook(Protocol):
+    """What the composition root hands the simulator for WhatsApp (``app.extensions
+    ["simulate"]["whatsapp"]``): the channel's own answering and rendering, not an import."""
+
+    def mode(self) -> str: ...
+
+    def answer(self, rt: Any, message: dict) -> list[dict]: ...
+
+    def render(self, reply: Reply) -> list[dict]: ...
+
+
+def _whatsapp() -> WhatsAppHook | None:
+    hook: WhatsAppHook | None = current_app.extensions.get("simulate", {}).get("whatsapp")
+    return hook
+
+
 def _whatsapp_mode() -> str:
     """``adapter``: the WhatsApp channel answers and its sender keeps messages in the local
     outbox; ``render``: a Graph API is configured, so the simulator only renders (never sends);
-    ``plain``: no WhatsApp renderer in this build."""
-    try:
-        from channels.whatsapp import conversation  # noqa: F401
-        from channels.whatsapp.render import render  # noqa: F401
-    except ImportError:
-        return "plain"
-    sender = getattr(_rt(), "whatsapp", None)
-    transport = getattr(sender, "transport", None)
-    return "adapter" if getattr(transport, "name", None) == "outbox" else "render"
+    ``plain``: no WhatsApp in this build."""
+    hook = _whatsapp()
+    return "plain" if hook is None else hook.mode()
 
 
 @bp.post("/whatsapp")
@@ -134,10 +145,9 @@ def whatsapp():
         return jsonify(error="expected text, choice or type"), 400
     mode = _whatsapp_mode()
     try:
-        if mode == "adapter":
-            from channels.whatsapp import conversation
-
-            outgoing = conversation.handle(rt, message, final=True) or []
+        hook = _whatsapp()
+        if mode == "adapter" and hook is not None:
+            outgoing = hook.answer(rt, message)
         else:
             outgoing = _render_only(rt, phone, wa_id, message, mode)
     except StoreUnavailable:
@@ -152,10 +162,9 @@ def _render_only(rt, phone: str, wa_id: str, message: dict, mode: str) -> list[d
     session = f"sim-wa:{wa_id}"
     reply = rt.manager.handle(Inbound("whatsapp", phone, session, text=message.get("text"),
                                       choice=message.get("choice")))
-    if mode == "render":
-        from channels.whatsapp.render import render
-
-        return render(reply)
+    hook = _whatsapp()
+    if mode == "render" and hook is not None:
+        return hook.render(reply)
     # GAP: no WhatsApp renderer in this build; show the reply as plain text with numbers.
     lines = [reply.error or "", reply.text] + [
         f"{i}. {c.label}" for i, c in enumerate(reply.choices, 1)]

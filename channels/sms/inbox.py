@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from channels.sms.messages import insert_once, metadata
+from channels.outbox import insert_once, metadata
 
 inbound = sa.Table(
     "inbound_sms",

@@ -8,7 +8,6 @@ provider already accepted) and sorts the provider's answer into sent, retry late
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from typing import Protocol
 
 import requests
@@ -16,7 +15,14 @@ from africastalking.Service import AfricasTalkingException
 from africastalking.SMS import SMSService
 
 from channels.gsm7 import to_gsm7
-from channels.sms.messages import DONE, FINAL_SENT, MessageLog
+from channels.outbox import (
+    DONE,
+    FINAL_SENT,
+    MessageLog,
+    PermanentSendError,
+    Sent,
+    TransientSendError,
+)
 from dialogs.phones import mask
 
 log = logging.getLogger(__name__)
@@ -24,20 +30,6 @@ log = logging.getLogger(__name__)
 PERMANENT_CODES = {401, 402, 403, 404, 405, 406, 407}
 """Recipient status codes that no retry will fix (invalid number, blacklisted, no route...)."""
 TRANSIENT_CODES = {500, 501, 502}
-
-
-class TransientSendError(RuntimeError):
-    """The provider could not take the message now; a later try may succeed."""
-
-
-class PermanentSendError(RuntimeError):
-    """The provider refused the message for good (bad number, blacklisted...)."""
-
-
-@dataclass(frozen=True)
-class Sent:
-    status: str
-    provider_id: str | None = None
 
 
 class Transport(Protocol):

@@ -20,7 +20,7 @@ from dialogs.store import Store, StoreUnavailable
 
 log = logging.getLogger(__name__)
 MAX_AGE = 24 * 3600
-"""Older unanswered messages are left to an operator (``make sms-dead-letter ARGS=resume``):
+"""Older unanswered messages are left to an operator (``make dead-letter ARGS=resume``):
 an answer a day late to a question nobody remembers asking would confuse more than help."""
 
 

@@ -331,19 +331,22 @@ def widget():
 # -- for other code: agents, background work --------------------------------------------------
 
 
-def push(session_id: str, reply_or_text: Reply | str, *, sender: str = "agent",
-         lang: str | None = None, rt=None) -> int | None:
+def push(session_id: str, reply_or_text: Reply | str, *, rt, sender: str = "agent",
+         lang: str | None = None) -> int | None:
     """Deliver a message to a web chat session after the fact (an agent, a background result).
 
     The message joins the session's history and reaches the open event streams.  Returns the
     entry id, or None when the session is unknown or expired.  Works from any process that has
-    the same ``REDIS_URL`` (in embedded mode: from this process).
+    the same ``REDIS_URL`` (in embedded mode: from this process).  ``rt`` is the running
+    app's runtime (its settings say where the chat logs are): no module keeps one.
     """
-    if rt is None:
-        from channels import runtime
+    return push_to(chat_log(rt.settings.redis_url), rt.settings.chat_session_ttl, session_id,
+                   reply_or_text, sender=sender, lang=lang)
 
-        rt = runtime.current()
-    chat = chat_log(rt.settings.redis_url)
+
+def push_to(chat: ChatLog, ttl: int, session_id: str, reply_or_text: Reply | str, *,
+            sender: str = "agent", lang: str | None = None) -> int | None:
+    """:func:`push` into ``chat``; raises :class:`StoreUnavailable` when the store is down."""
     if not isinstance(session_id, str) or not SID.match(session_id):
         return None
     meta = chat.meta(session_id)
@@ -357,7 +360,7 @@ def push(session_id: str, reply_or_text: Reply | str, *, sender: str = "agent",
             return None
         data = text_reply(text, lang or meta.get("lang") or "fr")
     return chat.append(session_id, {"from": sender, "live": True, "reply": data,
-                                    "at": time.time()}, rt.settings.chat_session_ttl)
+                                    "at": time.time()}, ttl)
 
 
 from channels.webchat import streams  # noqa: E402,F401  (registers the event stream on bp)

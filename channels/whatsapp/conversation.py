@@ -18,6 +18,7 @@ import time
 from channels import metrics
 from channels.whatsapp import window
 from channels.whatsapp.render import MORE, page_count, render
+from channels.whatsapp.sender import send_messages
 from dialogs.i18n import gettext_for
 from dialogs.manager import DialogManager
 from dialogs.model import Choice, Conversation, Inbound, Reply
@@ -56,8 +57,6 @@ def handle(rt, message: dict, *, final: bool = False) -> list[dict] | None:
         return None
     outgoing, lang = answered
     if outgoing:
-        from channels.whatsapp.tasks import send_messages  # late: tasks imports this module
-
         rt.queue.enqueue(send_messages, user=user, lang=lang, messages=outgoing,
                          key=f"wa:reply:{message['id']}")
     metrics.HOPS.labels(CHANNEL).inc()

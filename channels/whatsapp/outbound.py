@@ -26,8 +26,7 @@ from typing import Protocol
 
 import requests
 
-from channels.sms.messages import MessageLog
-from channels.sms.outbound import PermanentSendError, Sent, TransientSendError
+from channels.outbox import MessageLog, PermanentSendError, Sent, TransientSendError
 from channels.whatsapp import alerts, window
 from dialogs.phones import mask
 from dialogs.store import Store, StoreUnavailable

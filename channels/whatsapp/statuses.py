@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from channels.sms.messages import MessageLog, outbound
+from channels.outbox import MessageLog, outbound
 
 log = logging.getLogger(__name__)
 BEFORE = {

@@ -1,4 +1,5 @@
-"""The durable record of every outbound message: what was asked, what the provider said.
+"""The durable record of every outbound message, every channel: what was asked, what the
+provider said.
 
 Kept in SQL (SQLite by default, PostgreSQL when ``DATABASE_URL`` says so) because a message must
 survive a worker restart: the idempotency ``key`` makes a retried job send once, and the row is
@@ -122,9 +123,9 @@ def engine_for(url: str) -> sa.Engine:
     """An engine for ``url``; a SQLite file's folder is created, and writers wait for locks."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        path = _sqlite_file(parsed)
-        if path:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        database = _sqlite_file(parsed)
+        if database:
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = sa.create_engine(url, connect_args={"timeout": 15}, hide_parameters=True)
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         with startup_lock(parsed), engine.connect():
