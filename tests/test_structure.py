@@ -12,7 +12,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("channels", "dialogs", "nlu", "integrations")
 MAX_LINES = 500
-ROOT_MODULES = {"channels.app", "channels.runtime", "channels.worker"}
+ROOT_MODULES = {"channels.app", "channels.runtime", "channels.worker", "channels.retention",
+                "channels.migrate"}
+"""The composition root (the top layers of pyproject.toml's import rules)."""
 
 
 def _modules():
