@@ -8,14 +8,13 @@ the local outbox the simulator and tests read when no provider is configured.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import fcntl
-from collections.abc import Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
+from filelock import FileLock
 from sqlalchemy.engine import make_url
 
 metadata = sa.MetaData()
@@ -99,24 +98,16 @@ def _sqlite_file(url: sa.URL) -> str | None:
     return url.database
 
 
-@contextlib.contextmanager
-def startup_lock(url: sa.URL) -> Iterator[None]:
+def startup_lock(url: sa.URL) -> AbstractContextManager[object]:
     """Make processes opening one SQLite file take turns for WAL and schema migrations.
 
     Gunicorn starts its workers together; a journal-mode switch or a ``CREATE TABLE`` racing
     another process's can fail at once with ``database is locked``, and a worker that fails to
-    start halts the master.  An exclusive ``flock`` on ``<database>.lock`` serialises them.
+    start halts the master.  An exclusive lock on ``<database>.lock`` (``filelock``, the same
+    the sandbox portal takes) serialises them; other databases lock their own way.
     """
     path = _sqlite_file(url)
-    if path is None:
-        yield
-        return
-    with open(f"{path}.lock", "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    return FileLock(f"{path}.lock") if path else nullcontext()
 
 
 def engine_for(url: str) -> sa.Engine:

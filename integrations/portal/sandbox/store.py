@@ -8,14 +8,15 @@ thread-safe under the threaded dev server.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any
+
+from filelock import FileLock
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS requests (
@@ -36,26 +37,6 @@ CREATE TABLE IF NOT EXISTS idempotency (
     body TEXT NOT NULL
 );
 """
-
-
-@contextmanager
-def _startup_lock(path: str | None) -> Iterator[None]:
-    """Serialise start-up across processes sharing one database file.
-
-    Gunicorn starts its workers together: switching a fresh file to WAL while another process
-    creates the schema fails at once with ``database is locked`` (the busy timeout does not
-    cover the journal-mode switch), and the master then halts.  An exclusive ``flock`` on a
-    ``.lock`` file beside the database makes the processes take turns for this one step.
-    """
-    if not path:
-        yield
-        return
-    with open(f"{path}.lock", "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 class IdempotencyConflict(Exception):
@@ -89,7 +70,9 @@ class RequestStore:
             path or ":memory:", timeout=10.0, isolation_level=None, check_same_thread=False
         )
         self._db.row_factory = sqlite3.Row
-        with self._lock, _startup_lock(path):
+        # processes opening one fresh file take turns for WAL and the schema (gunicorn starts
+        # its workers together; the journal-mode switch fails at once when they race)
+        with self._lock, (FileLock(f"{path}.lock") if path else nullcontext()):
             if path:
                 self._db.execute("PRAGMA journal_mode=WAL")
             self._db.executescript(_SCHEMA)
