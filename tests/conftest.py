@@ -170,6 +170,27 @@ def make_sites(make_app):
         server.shutdown()
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path) -> str:
+    """A fresh, empty database on each of the two the service runs on: a SQLite file of this
+    test, and a PostgreSQL database of its own (``postgres_url``)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'guichet.db'}"
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def engine(db_url):
+    """An engine on ``db_url`` brought to the newest schema by the one migration history."""
+    from channels import migrate
+    from channels.outbox import engine_for
+
+    engine = engine_for(db_url)
+    migrate.upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
 def wait_for(predicate, timeout: float = 5.0, interval: float = 0.02):
     """Poll until ``predicate()`` is truthy (background work finishing), else fail."""
     deadline = time.monotonic() + timeout

@@ -14,7 +14,6 @@ import pytest
 import sqlalchemy as sa
 
 from channels import migrate
-from channels.outbox import engine_for
 from dialogs.desk import DeskError, HandoffDesk, records
 from dialogs.desk.hours import HoursError, OfficeHours
 from dialogs.desk.texts import citizen_text
@@ -56,21 +55,6 @@ class Recorder:
                           "text": message.text, "lang": message.lang, "key": message.key,
                           "author": message.author})
         return "queued"
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request, tmp_path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'agent.db'}"
-    return request.getfixturevalue("postgres_url")
-
-
-@pytest.fixture
-def engine(db_url):
-    engine = engine_for(db_url)
-    migrate.upgrade(engine)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture

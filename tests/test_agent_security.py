@@ -8,27 +8,10 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from channels import migrate
-from channels.outbox import engine_for
 from dialogs.desk import records
 from dialogs.desk.accounts import Accounts
 
 PASSWORD = "a long password"
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request, tmp_path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'agent.db'}"
-    return request.getfixturevalue("postgres_url")
-
-
-@pytest.fixture
-def engine(db_url):
-    engine = engine_for(db_url)
-    migrate.upgrade(engine)
-    yield engine
-    engine.dispose()
 
 
 def _audit_actions(engine) -> list[str]:

@@ -10,7 +10,6 @@ import subprocess
 import sys
 import time
 
-import pytest
 import redis
 import sqlalchemy as sa
 
@@ -29,21 +28,6 @@ from tests.test_sms_channel import Texter
 
 PHONE = "+2290197000777"
 DAY = dt.timedelta(days=1)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request, tmp_path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'guichet.db'}"
-    return request.getfixturevalue("postgres_url")
-
-
-@pytest.fixture
-def engine(db_url):
-    engine = engine_for(db_url)
-    migrate.upgrade(engine)
-    yield engine
-    engine.dispose()
 
 
 def _count(engine, table, *where) -> int:

@@ -10,8 +10,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-import pytest
-
 from channels import migrate
 from channels.outbox import MessageLog, engine_for
 from channels.sms.inbox import Inbox
@@ -19,13 +17,6 @@ from channels.sms.inbox import Inbox
 NUMBER = "+2290197000510"
 WORKERS = 6
 ROUNDS = 15
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database(request, tmp_path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'guichet.db'}"
-    return request.getfixturevalue("postgres_url")
 
 
 def race(action: Callable[[int], object]) -> list[object]:
@@ -52,8 +43,8 @@ def race(action: Callable[[int], object]) -> list[object]:
     return outcomes
 
 
-def test_concurrent_claims_of_one_key_all_get_the_same_message(database):
-    engine = engine_for(database)
+def test_concurrent_claims_of_one_key_all_get_the_same_message(db_url):
+    engine = engine_for(db_url)
     migrate.upgrade(engine)
     try:
         log = MessageLog(engine)
@@ -67,8 +58,8 @@ def test_concurrent_claims_of_one_key_all_get_the_same_message(database):
         engine.dispose()
 
 
-def test_concurrent_deliveries_of_one_sms_are_recorded_once(database):
-    engine = engine_for(database)
+def test_concurrent_deliveries_of_one_sms_are_recorded_once(db_url):
+    engine = engine_for(db_url)
     migrate.upgrade(engine)
     try:
         inbox = Inbox(engine)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from channels import migrate
 from channels.outbox import MessageLog, engine_for
 from channels.sms.inbox import Inbox
@@ -11,15 +9,8 @@ from channels.sms.inbox import Inbox
 NUMBER = "+2290197000500"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database(request, tmp_path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'guichet.db'}"
-    return request.getfixturevalue("postgres_url")
-
-
-def test_a_message_is_claimed_once_and_its_states_are_kept(database):
-    engine = engine_for(database)
+def test_a_message_is_claimed_once_and_its_states_are_kept(db_url):
+    engine = engine_for(db_url)
     migrate.upgrade(engine)
     try:
         log = MessageLog(engine)
@@ -38,8 +29,8 @@ def test_a_message_is_claimed_once_and_its_states_are_kept(database):
         engine.dispose()
 
 
-def test_incoming_sms_are_recorded_once_and_opt_outs_kept(database):
-    engine = engine_for(database)
+def test_incoming_sms_are_recorded_once_and_opt_outs_kept(db_url):
+    engine = engine_for(db_url)
     migrate.upgrade(engine)
     try:
         MessageLog(engine)
