@@ -13,8 +13,7 @@ import pytest
 
 from channels.gsm7 import segments
 from tests.conftest import wait_for
-from tests.test_ussd_failures import _fill_casier_form
-from tests.ussd_phone import Phone
+from tests.ussd_phone import Phone, fill_casier_form
 
 HINT = "PLUS pour la suite"
 _ids = itertools.count(1)
@@ -69,7 +68,7 @@ def test_the_sheet_sent_from_a_ussd_screen_fits_the_segments(setup):
 def test_the_receipt_fits_the_segments_and_keeps_the_reference_first(setup):
     app, fake, limit = setup
     phone = Phone(app.test_client(), number="+2290197000901")
-    _fill_casier_form(phone)
+    fill_casier_form(phone)
     phone.choose("1")  # confirm, on the review page that shows it
     first = wait_for(lambda: fake.messages_to(phone.number), timeout=10)[0]
     assert segments(first) <= limit and "SP-20" in first

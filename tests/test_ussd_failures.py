@@ -7,7 +7,7 @@ import time
 import requests
 
 from tests.conftest import ADMIN_KEY, free_port, wait_for
-from tests.ussd_phone import Phone
+from tests.ussd_phone import Phone, fill_casier_form
 
 
 def faults(sandbox, **settings) -> None:
@@ -20,26 +20,6 @@ def timed(action):
     started = time.perf_counter()
     result = action()
     return result, time.perf_counter() - started
-
-
-def _fill_casier_form(phone: Phone) -> None:
-    phone.dial()
-    phone.press("1", "2")
-    number = next(line.split()[0] for line in phone.screen.split("\n") if "asier" in line)
-    phone.press(number)
-    for _ in range(10):
-        screen = phone.screen.lower()
-        if "vérifiez" in screen:
-            return
-        if "npi" in screen:
-            phone.press("1234567890")
-        elif "date" in screen:
-            phone.press("25121990")
-        elif "\n1 " in phone.screen:
-            phone.press("1")
-        else:
-            phone.press("Kouassi")
-    raise AssertionError(phone.screen)
 
 
 def test_dead_portal_still_answers_within_a_second(make_app):
@@ -78,7 +58,7 @@ def test_slow_portal_serves_the_cached_catalogue_and_sms_the_status_later(app, p
 
 def test_submission_while_portal_fails_is_retried_in_background(app, phone, sandbox, at_fake):
     fake, _ = at_fake
-    _fill_casier_form(phone)
+    fill_casier_form(phone)
     faults(sandbox, fail_status=503)
     screen, elapsed = timed(lambda: phone.choose("1"))
     assert elapsed < 1.0 and phone.ended and "SMS" in screen
@@ -117,7 +97,7 @@ def test_sessions_in_redis_survive_a_change_of_worker(make_app, redis_url):
 def test_a_request_that_never_gets_through_gets_an_apology_and_a_135_callback(app, phone,
                                                                               sandbox, at_fake):
     fake, _ = at_fake
-    _fill_casier_form(phone)
+    fill_casier_form(phone)
     faults(sandbox, fail_status=503)
     phone.choose("1")
     sms = wait_for(lambda: fake.messages_to(phone.number), timeout=10)

@@ -9,34 +9,10 @@ import pytest
 
 from channels.ussd.screens import render
 from dialogs.model import Choice, Reply
-from tests.ussd_phone import Phone
+from tests.ussd_phone import Phone, fill_casier_form
 
 CONFIRM = (Choice("confirm", "Confirmer"), Choice("restart", "Corriger"),
            Choice("cancel", "Annuler"))
-
-
-def fill_casier_form(phone: Phone, birthplace: str = "Cotonou", birth: str = "25121990",
-                     name: str = "Dossou") -> None:
-    """Dial, open the criminal record e-service and answer until the review ("Vérifiez")."""
-    phone.dial()
-    phone.press("1", "2")  # French, "Faire une demande"
-    number = next(line.split()[0] for line in phone.screen.split("\n") if "asier" in line)
-    phone.press(number)
-    for _ in range(10):
-        screen = phone.screen.lower()
-        if "vérifiez" in screen:
-            return
-        if "npi" in screen:
-            phone.press("1234567890")
-        elif "date" in screen:
-            phone.press(birth)
-        elif "lieu" in screen:
-            phone.press(birthplace)
-        elif "\n1 " in phone.screen:
-            phone.press("1")
-        else:
-            phone.press(name)
-    raise AssertionError(phone.screen)
 
 
 def _sms_to(fake, number: str, wait: float) -> list[str]:

@@ -69,3 +69,27 @@ class Phone:
         self.ended = body.startswith("END ")
         self.screen = screen
         return screen
+
+
+def fill_casier_form(phone: Phone, birthplace: str = "Cotonou", birth: str = "25121990",
+                     name: str = "Dossou") -> None:
+    """Dial, open the criminal record e-service and answer until the review ("Vérifiez")."""
+    phone.dial()
+    phone.press("1", "2")  # French, "Faire une demande"
+    number = next(line.split()[0] for line in phone.screen.split("\n") if "asier" in line)
+    phone.press(number)
+    for _ in range(10):
+        screen = phone.screen.lower()
+        if "vérifiez" in screen:
+            return
+        if "npi" in screen:
+            phone.press("1234567890")
+        elif "date" in screen:
+            phone.press(birth)
+        elif "lieu" in screen:
+            phone.press(birthplace)
+        elif "\n1 " in phone.screen:
+            phone.press("1")
+        else:
+            phone.press(name)
+    raise AssertionError(phone.screen)
