@@ -152,7 +152,6 @@ class DialogManager(Dialog):
     def switch_language(self, conv: Conversation, lang: str) -> Reply:
         """The web page's language selector: start again in ``lang`` (saved in the profile),
         on the main menu, or on the unfinished form's resume question."""
-        conv.via = conv.via or Inbound(conv.channel, conv.user, conv.session)
         conv.state = {"lang": self.chosen_language(conv)}
         return language.chosen(self, conv, lang)
 
