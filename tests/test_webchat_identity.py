@@ -223,7 +223,10 @@ def test_tracking_someone_elses_reference_shows_the_status_only(guichet, sandbox
         phone = Phone(client, number=number, max_len=182)
         phone.dial()
         phone.press("1", "3")
-        return phone.press(reference[3:].replace("-", ""))
+        pages = [phone.press(reference[3:].replace("-", ""))]
+        while "\n98 " in pages[-1]:  # the whole status, every page of it
+            pages.append(phone.press("98"))
+        return "\n".join(pages)
 
     other = track_on_ussd(STRANGER)
     assert reference in other and "Statut : refusée" in other
