@@ -33,14 +33,30 @@ class Inbound:
     client: str | None = None
     """The network address it came from, where the channel knows one (web chat): sends of
     one-time codes are counted per address."""
+    can_wait: bool = True
+    """The citizen can stay in the conversation while waiting for a person (SMS, WhatsApp,
+    web chat): a hand-off joins the agents' queue.  A USSD session cannot: it leaves a
+    callback request instead, and its hops are not kept in the desk's transcript."""
+    shows_later: bool = False
+    """An outcome known only later (a submitted request's reference) can still be shown in
+    this conversation (the web chat log), not only sent by SMS."""
+
+
+ChoiceKind = Literal["sms", "skip"]
 
 
 @dataclass(frozen=True)
 class Choice:
-    """An option offered to the citizen.  ``id`` is stable; ``label`` is in the user's language."""
+    """An option offered to the citizen.  ``id`` is stable; ``label`` is in the user's language.
+
+    ``kind`` tells channels what the option does when they render it their own way: ``sms``
+    sends something by SMS (a web visitor without a number is not offered it), ``skip``
+    leaves an optional answer empty (keypads show it as ``99``, after the numbered ones).
+    """
 
     id: str
     label: str
+    kind: ChoiceKind | None = None
 
 
 @dataclass(frozen=True)
@@ -100,3 +116,5 @@ class Conversation:
     is_new: bool = True
     profile_dirty: bool = False
     draft_dirty: bool = False
+    via: Inbound | None = field(default=None, compare=False)
+    """The input of the hop being handled (what its channel can do); never stored."""

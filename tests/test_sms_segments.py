@@ -69,7 +69,7 @@ def test_the_receipt_fits_the_segments_and_keeps_the_reference_first(setup):
     app, fake, limit = setup
     phone = Phone(app.test_client(), number="+2290197000901")
     fill_casier_form(phone)
-    phone.choose("1")  # confirm, on the review page that shows it
+    phone.choose("1")  # "1 Confirmer", on the review page that shows it
     first = wait_for(lambda: fake.messages_to(phone.number), timeout=10)[0]
     assert segments(first) <= limit and "SP-20" in first
     whole = "\n".join(_read_all(app, fake, phone.number, first, limit))

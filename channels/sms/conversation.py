@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from channels.sms import keywords, more
 from channels.sms.inbox import Inbox, IncomingSms
-from channels.sms.render import SKIP, is_skip, split, text_of
+from channels.sms.render import SKIP, skip_choice, split, text_of
 from dialogs.i18n import LANGUAGE_NAMES, N_, gettext_for
 from dialogs.manager import DialogManager
 from dialogs.model import Inbound, Reply
@@ -41,8 +41,7 @@ class SmsConversation:
         return f"sms:{user}"
 
     def lang(self, user: str) -> str:
-        (profile,) = self.store.get_many([f"gc:p:{user}"])
-        return (profile or {}).get("lang") or self.manager.default_lang
+        return self.manager.profile_language(user)
 
     def handle(self, message: IncomingSms) -> str:
         """Answer one incoming SMS; returns what was done (for logs and tests)."""
@@ -89,8 +88,10 @@ class SmsConversation:
                 return Reply(parts=(_("Ce choix a expiré. Posez votre question ou envoyez "
                                       "AIDE."),), lang=lang, end=True)
             inbound = Inbound("sms", user, session, text=text)
-            if self._may_skip(conv, text) and is_skip(text, self.manager.show(conv)):
-                inbound = Inbound("sms", user, session, choice="skip")
+            skip = skip_choice(text, self.manager.show(conv)) if self._may_skip(conv, text) \
+                else None
+            if skip is not None:
+                inbound = Inbound("sms", user, session, choice=skip.id)
             reply = self.manager.step(conv, inbound)
             self.manager.save(conv, end=reply.end)
             return reply
@@ -115,7 +116,7 @@ class SmsConversation:
 
     def _may_skip(self, conv, text: str) -> bool:
         """Cheap test first: only a form question may be skipped, only by "99" or a word."""
-        return (conv.state.get("at") == "form"
+        return (self.manager.at(conv) == "form"
                 and (text.strip() == SKIP or not any(ch.isdigit() for ch in text)))
 
     def _switch_language(self, user: str, session: str, lang: str) -> Reply:
@@ -128,7 +129,7 @@ class SmsConversation:
         self.manager.set_language(conv, lang)
         confirmed = gettext_for(lang)("Langue choisie : {name}.").format(
             name=LANGUAGE_NAMES.get(lang, lang))
-        if conv.is_new or not conv.state.get("at"):
+        if conv.is_new or not self.manager.at(conv):
             self.manager.save(conv, end=True)  # the profile only: no session to keep
             return Reply(parts=(confirmed,), lang=lang, end=True)
         current = self.manager.show(conv)

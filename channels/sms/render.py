@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from channels.gsm7 import length, segments, to_gsm7
 from dialogs.i18n import gettext_for
-from dialogs.model import Reply
+from dialogs.model import Choice, Reply
 
 PER_SEGMENT = 153
 """GSM-7 characters in each part of a concatenated SMS."""
@@ -21,19 +21,20 @@ def text_of(reply: Reply) -> str:
     """The whole reply as one GSM-7 text, choices numbered."""
     _ = gettext_for(reply.lang)
     lines = ([reply.error] if reply.error else []) + list(reply.parts)
-    numbered = [c for c in reply.choices if c.id != "skip"]
+    numbered = [c for c in reply.choices if c.kind != "skip"]
     lines += [f"{n} {c.label}" for n, c in enumerate(numbered, 1)]
-    lines += [f"{SKIP} {c.label}" for c in reply.choices if c.id == "skip"]
+    lines += [f"{SKIP} {c.label}" for c in reply.choices if c.kind == "skip"]
     if numbered:
         lines.append(_("Répondez par le numéro."))
     return to_gsm7("\n".join(line for line in lines if line), reply.lang)
 
 
-def is_skip(text: str, reply: Reply) -> bool:
-    """True when ``text`` skips the optional answer ``reply`` asks for ("99" or its label)."""
-    skip = next((c for c in reply.choices if c.id == "skip"), None)
+def skip_choice(text: str, reply: Reply) -> Choice | None:
+    """The choice that skips the optional answer ``reply`` asks for, when ``text`` picks it
+    ("99" or its label); None otherwise."""
+    skip = next((c for c in reply.choices if c.kind == "skip"), None)
     folded = text.strip().casefold()
-    return skip is not None and folded in (SKIP, skip.label.casefold())
+    return skip if skip is not None and folded in (SKIP, skip.label.casefold()) else None
 
 
 def split(text: str, lang: str, max_segments: int = 3) -> list[str]:

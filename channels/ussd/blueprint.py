@@ -81,10 +81,10 @@ def _hop(rt, session_id: str, user: str, text: str, service_code: str) -> str:
         if lost:
             log.warning("ussd session lost by the store: starting again at home",
                         extra={"entries": len(typed)})
-        if (steps or lost) and not (conv.state.get("lang") or conv.profile.get("lang")):
-            conv.state["lang"] = manager.default_lang  # a shortcut skips the language screen
-        reply = manager.step(conv, Inbound("ussd", user, session_id,
-                                           start="home" if steps or lost else None))
+        if steps or lost:
+            manager.assume_default_language(conv)  # a shortcut skips the language screen
+        reply = manager.step(conv, _inbound(user, session_id,
+                                            start="home" if steps or lost else None))
         body = _show(conv, reply, max_len)
         if lost:
             body = _reshow(conv, max_len, _LOST)
@@ -102,6 +102,13 @@ def _hop(rt, session_id: str, user: str, text: str, service_code: str) -> str:
     edge["body"] = body
     manager.save(conv, end=body.startswith("END "))
     return body
+
+
+def _inbound(user: str, session: str, *, text: str | None = None, choice: str | None = None,
+             start: str | None = None) -> Inbound:
+    """An input from a USSD session: it cannot wait in the agents' queue (a hand-off leaves a
+    callback request) and its hops are not kept for an agent."""
+    return Inbound("ussd", user, session, text=text, choice=choice, start=start, can_wait=False)
 
 
 def _show(conv: Conversation, reply: Reply, max_len: int, page: int = 0) -> str:
@@ -145,12 +152,12 @@ def _apply(rt, conv: Conversation, raw: str) -> tuple[bool, str]:
         return True, "CON " + pages[page - 1]
     shown = _shown_numbers(edge, page)
     if raw in shown:
-        inbound = Inbound("ussd", conv.user, conv.session, choice=shown[raw])
+        inbound = _inbound(conv.user, conv.session, choice=shown[raw])
     elif raw in (BACK, HOME) and edge.get("navigable", True):
-        inbound = Inbound("ussd", conv.user, conv.session,
-                          choice="nav:back" if raw == BACK else "nav:home")
+        inbound = _inbound(conv.user, conv.session,
+                           choice="nav:back" if raw == BACK else "nav:home")
     elif edge.get("expects") == "text":
-        inbound = Inbound("ussd", conv.user, conv.session, text=raw)
+        inbound = _inbound(conv.user, conv.session, text=raw)
     else:
         return False, _reshow(conv, max_len, _NOT_SHOWN if raw.isdigit() else _NOT_A_NUMBER)
     reply = rt.manager.step(conv, inbound)

@@ -66,7 +66,7 @@ def render(reply: Reply, max_len: int = 160) -> Screens:
     choice_lines: list[Line] = []
     n = 0
     for choice in reply.choices:
-        if choice.id == "skip":
+        if choice.kind == "skip":
             key = SKIP
         else:
             n += 1

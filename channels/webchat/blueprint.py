@@ -189,7 +189,7 @@ def reply_json(reply: Reply, *, sms: bool = True) -> dict:
 
     ``sms`` False (a visitor who gave no phone number) hides "send it by SMS" choices.
     """
-    choices = [c for c in reply.choices if sms or c.id != "sms"]
+    choices = [c for c in reply.choices if sms or c.kind != "sms"]
     return {
         "parts": [p for p in reply.parts if p],
         "choices": [{"id": c.id, "label": c.label} for c in choices],
@@ -278,21 +278,21 @@ def _converse(rt, sid: str, meta: dict, lang: str, text: str | None, choice: str
     user = meta["user"]
     conv = manager.load(CHANNEL, sid, user)
     locale = lang if lang in manager.languages else None
-    known = conv.state.get("lang") or conv.profile.get("lang")
+    known = manager.chosen_language(conv)
     said = None
     reply = None
     client = (request.remote_addr or "unknown")[:64]
     if locale and known and known != locale:  # the language selector: the manager's entry
-        manager.step(conv, Inbound(CHANNEL, user, sid, start="language"))
-        reply = manager.step(conv, Inbound(CHANNEL, user, sid, choice=f"lang:{locale}"))
+        reply = manager.switch_language(conv, locale)
     if text or choice or start:
         label = conv.edge.get("choices", {}).get(choice, choice) if choice else None
         said = {"text": text} if text else {"choice": choice, "text": label} if choice else None
         reply = manager.step(conv, Inbound(CHANNEL, user, sid, text=text, choice=choice,
-                                           locale=locale, start=start, client=client))
+                                           locale=locale, start=start, client=client,
+                                           shows_later=True))
     elif reply is None:  # only a language, the one in use: show where we are
-        reply = manager.show(conv) if conv.state.get("at") else manager.step(
-            conv, Inbound(CHANNEL, user, sid, locale=locale, start="home"))
+        reply = manager.show(conv) if manager.at(conv) else manager.step(
+            conv, Inbound(CHANNEL, user, sid, locale=locale, start="home", shows_later=True))
     conv.edge["choices"] = {c.id: c.label for c in reply.choices}
     manager.save(conv, end=reply.end)
     chat = _log()

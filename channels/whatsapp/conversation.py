@@ -120,7 +120,7 @@ def _text_only(manager: DialogManager, conv: Conversation) -> Reply:
     _ = gettext_for(lang)
     sorry = _("Je ne lis que les messages écrits pour le moment. Écrivez votre question, "
               "par exemple : prix du passeport.")
-    if conv.state.get("at"):
+    if manager.at(conv):
         return manager.show(conv).with_error(sorry)  # and what was on screen, to go on
     return Reply(parts=(sorry,), lang=lang, expects="text", navigable=False)
 

@@ -38,6 +38,10 @@ _FIELD_KEYS = (
     "not_future",
 )
 
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's safe loader when PyYAML was built with it: ten times faster, and the sandbox
+is built for nearly every test."""
+
 
 @dataclass(frozen=True)
 class SandboxCatalogue:
@@ -75,7 +79,7 @@ def _form(slug: str, raw: dict[str, Any], title: dict[str, str]) -> dict[str, An
 def load_catalogue(path: str | Path | None = None) -> SandboxCatalogue:
     """Read and check the YAML; a broken catalogue fails at start-up, not on a citizen's hop."""
     with open(path or DEFAULT_PATH, encoding="utf-8") as handle:
-        raw = yaml.safe_load(handle)
+        raw = yaml.load(handle, Loader=SAFE_LOADER)
     category_slugs = {c["slug"] for c in raw["categories"]}
     forms_raw: dict[str, Any] = raw.get("eservices") or {}
     procedures: dict[str, dict[str, Any]] = {}

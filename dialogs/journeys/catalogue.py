@@ -1,0 +1,120 @@
+"""The catalogue: procedures by theme, and a procedure's sheet (cost, delay, papers, where).
+
+It answers from the portal client, which serves its cached catalogue while the portal is slow
+or down; only when nothing is cached does the citizen hear that the service is unavailable.
+"""
+
+from __future__ import annotations
+
+from dialogs.journeys import eservice
+from dialogs.journeys.core import Dialog
+from dialogs.model import Choice, Conversation, Inbound, Reply
+from dialogs.texts import fact, heading, sheet_lines, short_title
+from integrations.portal.errors import PortalError, PortalNotFound
+from integrations.portal.models import pick
+
+
+def show_procedures(d: Dialog, conv: Conversation) -> Reply:
+    _ = d.t(conv)
+    try:
+        categories = d.portal.categories()
+    except PortalError:
+        return d.unavailable(conv)
+    lang = d.lang(conv)
+    return d.reply(
+        conv,
+        [_("Démarches par thème")],
+        choices=tuple(Choice(f"cat:{c.slug}", pick(c.title, lang)[0] or c.slug)
+                      for c in categories),
+    )
+
+
+def on_procedures(d: Dialog, conv: Conversation, inbound: Inbound) -> Reply:
+    slug = d.picked(conv, inbound, "cat:")
+    return d.invalid(conv) if slug is None else d.goto(conv, "category", {"slug": slug})
+
+
+def show_category(d: Dialog, conv: Conversation) -> Reply:
+    slug = conv.state["data"]["slug"]
+    try:
+        procedures = d.portal.procedures(category=slug)
+        categories = {c.slug: c for c in d.portal.categories()}
+    except PortalError:
+        return d.unavailable(conv)
+    lang = d.lang(conv)
+    title = pick(categories[slug].title, lang)[0] if slug in categories else slug
+    return d.reply(
+        conv,
+        [title or slug],
+        choices=tuple(Choice(f"proc:{p.slug}", short_title(p, lang)) for p in procedures),
+    )
+
+
+def on_category(d: Dialog, conv: Conversation, inbound: Inbound) -> Reply:
+    slug = d.picked(conv, inbound, "proc:")
+    return d.invalid(conv) if slug is None else d.goto(conv, "sheet", {"slug": slug})
+
+
+def show_sheet(d: Dialog, conv: Conversation) -> Reply:
+    _ = d.t(conv)
+    try:
+        proc = d.portal.procedure(conv.state["data"]["slug"])
+    except PortalNotFound:
+        return d.home(conv)
+    except PortalError:
+        return d.unavailable(conv)
+    lang = d.lang(conv)
+    aspects = conv.state["data"].get("aspects") or []
+    choices = []
+    if aspects:  # a question about one fact gets that fact, and the rest on request
+        lines = heading(proc, lang)[:1] + [fact(proc, a, lang) for a in aspects]
+        choices.append(Choice("more", _("Toute la fiche")))
+    else:
+        lines = sheet_lines(proc, lang)
+    choices.append(Choice("sms", _("Recevoir par SMS"), kind="sms"))
+    if proc.eservice:
+        choices.append(Choice("apply", _("Faire la demande")))
+    return d.reply(conv, lines, choices=tuple(choices))
+
+
+def on_sheet(d: Dialog, conv: Conversation, inbound: Inbound) -> Reply:
+    _ = d.t(conv)
+    choice = d.choice(conv, inbound)
+    slug = conv.state["data"]["slug"]
+    if choice == "sms":
+        try:
+            proc = d.portal.procedure(slug)
+        except PortalError:
+            return d.unavailable(conv)
+        text = "\n".join(sheet_lines(proc, d.lang(conv)))
+        d.effects.send_text(conv.user, text, lang=d.lang(conv),
+                            key=f"sheet:{conv.session}:{slug}")
+        return d.reply(
+            conv, [_("Vous allez recevoir la fiche par SMS. Merci.")], end=True,
+            expects="nothing",
+        )
+    if choice == "apply":
+        return eservice.start_form(d, conv, slug)
+    if choice == "more":
+        return d.goto(conv, "sheet", {"slug": slug})
+    return d.invalid(conv)
+
+
+def show_clarify(d: Dialog, conv: Conversation) -> Reply:
+    """Which of these procedures? (a question that named several)."""
+    _ = d.t(conv)
+    lang = d.lang(conv)
+    choices = []
+    for slug in conv.state["data"]["slugs"]:
+        try:
+            choices.append(Choice(f"proc:{slug}", short_title(d.portal.procedure(slug), lang)))
+        except PortalError:
+            continue
+    return d.reply(conv, [_("De quelle démarche parlez-vous ?")], choices=tuple(choices))
+
+
+def on_clarify(d: Dialog, conv: Conversation, inbound: Inbound) -> Reply:
+    slug = d.picked(conv, inbound, "proc:")
+    if slug is None:
+        return d.invalid(conv)
+    return d.goto(conv, "sheet", {"slug": slug, "aspects": conv.state["data"].get("aspects", [])})
