@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import re
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
@@ -25,6 +26,7 @@ from babel.support import NullTranslations, Translations
 from dialogs.pofile import DOMAIN, compile_bytes
 
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locales"
+"""The catalogues shipped with Guichet; ``GUICHET_LOCALES`` points elsewhere (:func:`locales`)."""
 SOURCE = "fr"
 FALLBACK_FORMAT_LOCALE = "fr_BJ"
 FORMAT_LOCALE = {"fr": "fr_BJ", "en": "en", "fon": "fr_BJ", "yo": "yo_BJ"}
@@ -39,9 +41,20 @@ _CODE = re.compile(r"[a-z]{2,3}(_[A-Za-z0-9]{2,4})?")
 """What a language code looks like (``fon``, ``yo``, ``fr_BJ``): nothing else reaches a path."""
 
 
+def locales() -> Path:
+    """Where the catalogues are read from: ``GUICHET_LOCALES`` when set (an operator's copy with
+    a new language, a test's copy), else the shipped :data:`LOCALE_DIR`."""
+    return _locale_path(os.environ.get("GUICHET_LOCALES") or "")
+
+
+@lru_cache(maxsize=8)
+def _locale_path(setting: str) -> Path:
+    return Path(setting) if setting else LOCALE_DIR
+
+
 def catalogue_path(lang: str, locale_dir: Path | None = None) -> Path:
     """Where the ``.po`` catalogue of ``lang`` lives (it may not exist)."""
-    return (locale_dir or LOCALE_DIR) / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+    return (locale_dir or locales()) / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
 def has_catalogue(lang: str, locale_dir: Path | None = None) -> bool:
@@ -53,7 +66,7 @@ def has_catalogue(lang: str, locale_dir: Path | None = None) -> bool:
 
 def catalogue_languages(locale_dir: Path | None = None) -> list[str]:
     """Codes of the languages that have a catalogue, sorted."""
-    root = locale_dir or LOCALE_DIR
+    root = locale_dir or locales()
     return sorted(p.parent.parent.name for p in root.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))
 
 
@@ -112,20 +125,24 @@ LANGUAGE_NAMES: Mapping[str, str] = _LanguageNames()
 """Names shown in the language menu, each in its own language (``LANGUAGE_NAMES.get(code)``)."""
 
 
-@lru_cache(maxsize=32)
 def translations(lang: str) -> NullTranslations:
     """The compiled catalogue for ``lang``; French (the source) and unknown languages get none.
 
     A missing or stale ``.mo`` (older than its ``.po``) is compiled in memory from the ``.po``,
     with the same rules as ``make i18n-compile``: the citizen never reads a stale text.
     """
+    return _translations(lang, locales())
+
+
+@lru_cache(maxsize=32)
+def _translations(lang: str, root: Path) -> NullTranslations:
     if lang == SOURCE or not _CODE.fullmatch(lang or ""):
         return NullTranslations()
-    po = catalogue_path(lang)
+    po = catalogue_path(lang, root)
     mo = po.with_suffix(".mo")
     if po.is_file() and (not mo.is_file() or mo.stat().st_mtime < po.stat().st_mtime):
         return Translations(io.BytesIO(compile_bytes(po, lang)), domain=DOMAIN)
-    return Translations.load(dirname=str(LOCALE_DIR), locales=[lang], domain=DOMAIN)
+    return Translations.load(dirname=str(root), locales=[lang], domain=DOMAIN)
 
 
 def N_(text: str) -> str:  # noqa: N802 - the marker babel extracts
