@@ -15,6 +15,7 @@ import logging
 import os
 import pickle
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -149,9 +150,11 @@ class EmbeddedNLU:
         tmp.replace(path)
 
 
-def load_or_train(path: Path = ARTEFACT, data_dir: Path = DATA_DIR) -> EmbeddedNLU:
+def load_or_train(path: Path = ARTEFACT, data_dir: Path = DATA_DIR,
+                  train: Callable[..., EmbeddedNLU] | None = None) -> EmbeddedNLU:
     """The artefact at ``path`` if it was built from the current data and code, else a model
-    trained now (and saved to ``path`` when the directory is writable)."""
+    trained now by ``train`` (default :meth:`EmbeddedNLU.train`) and saved to ``path`` when the
+    directory is writable."""
     current = fingerprint(data_dir)
     if path.exists():
         try:
@@ -162,7 +165,7 @@ def load_or_train(path: Path = ARTEFACT, data_dir: Path = DATA_DIR) -> EmbeddedN
             log.info("nlu: %s is stale, retraining", path)
         except Exception as exc:  # a truncated or incompatible file must not stop the service
             log.warning("nlu: cannot load %s (%s), retraining", path, exc)
-    model = EmbeddedNLU.train(data_dir=data_dir)
+    model = (train or EmbeddedNLU.train)(data_dir=data_dir)
     model.fingerprint = current
     try:
         model.save(path)
