@@ -452,6 +452,3 @@ def export():
     return Response(out.getvalue(), mimetype="text/csv", headers={
         "Content-Disposition": f"attachment; filename=transcripts-{days}d.csv"})
 
-
-# the blueprint's other routes and filters, kept in their own modules (they need ``bp``)
-from channels.agent import filters, live  # noqa: E402,F401

@@ -362,5 +362,3 @@ def push_to(chat: ChatLog, ttl: int, session_id: str, reply_or_text: Reply | str
     return chat.append(session_id, {"from": sender, "live": True, "reply": data,
                                     "at": time.time()}, ttl)
 
-
-from channels.webchat import streams  # noqa: E402,F401  (registers the event stream on bp)
