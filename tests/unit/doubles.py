@@ -79,8 +79,8 @@ class RecordingDesk:
     def with_agent(self, channel: str, session: str) -> bool:
         return (channel, session) in self.taken
 
-    def record(self, exchange: Exchange) -> None:
-        self.transcript.append(exchange)
+    def record(self, *exchanges: Exchange) -> None:
+        self.transcript.extend(exchanges)
 
     def awaiting_rating(self, channel: str, session: str) -> bool:
         return (channel, session) in self.rating_asked
