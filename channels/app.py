@@ -22,7 +22,6 @@ from channels.queue import ThreadQueue
 from channels.sessions import BrowserSessionInterface
 from channels.simulator import bp as simulator_bp
 from channels.sms.blueprint import bp as sms_bp
-from channels.tasks import resume_unfinished
 from channels.ussd import bp as ussd_bp
 from channels.webchat import bp as webchat_bp
 from channels.whatsapp import bp as whatsapp_bp
@@ -73,10 +72,10 @@ def create_app(settings: Settings | None = None, rt: runtime.Runtime | None = No
                             redis_url=settings.redis_url)
     app.register_blueprint(webchat_bp)
     app.register_blueprint(simulator_bp)
-    if isinstance(rt.queue, ThreadQueue):  # embedded mode: nobody else will answer them
-        threading.Thread(target=resume_unfinished, args=(rt.inbox, rt.queue),
-                         daemon=True).start()
-        # ... nor purge personal data past its retention (make worker does it with Redis)
+    if isinstance(rt.queue, ThreadQueue):
+        # embedded: no worker purges personal data past its retention (make worker does with
+        # Redis). Unanswered SMS are the runtime's sweep's business: an app built by a command
+        # (dead letters, purge) must not take over messages the serving process is answering.
         purger = retention.Purger(lambda: retention.purge(settings, rt.messages.engine),
                                   first_after=60.0).start()
         rt.closers.append(purger.stop)

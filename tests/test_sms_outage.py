@@ -6,6 +6,7 @@ worker process, and the fake Africa's Talking; and in embedded mode with the thr
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import subprocess
@@ -16,6 +17,7 @@ from collections.abc import Iterator
 import pytest
 import redis
 
+from channels.sms.inbox import inbound
 from tests.conftest import free_port, wait_for
 
 NUMBER = "+2290197000700"
@@ -113,3 +115,34 @@ def test_embedded_mode_answers_an_sms_its_process_never_got_to(make_app, at_fake
     assert "30 000 F CFA" in sms[0]
     time.sleep(2)
     assert len(fake.messages_to(NUMBER)) == 1 and inbox.get(message.id).status == "answered"
+
+
+def test_an_sms_whose_worker_died_mid_answer_is_answered_by_the_sweep(make_app, at_fake):
+    """A claimed message whose worker was killed is given back, then answered once."""
+    fake, at_url = at_fake
+    app = make_app(SMS_RESUME_AFTER="1", AT_USERNAME=fake.username, AT_API_KEY=fake.api_key,
+                   AT_API_URL=at_url)
+    inbox = app.extensions["guichet"].inbox
+    message, _created = inbox.record(provider_id="ATXid_killed", sender=NUMBER,
+                                     recipient="1350", text="prix du passeport", link_id=None)
+    assert inbox.claim(message.id)  # a worker took it, then died before answering
+    with inbox.engine.begin() as db:  # ... twenty minutes ago
+        db.execute(inbound.update().where(inbound.c.id == message.id).values(
+            claimed_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=20)))
+    sms = wait_for(lambda: fake.messages_to(NUMBER), timeout=20)
+    assert "30 000 F CFA" in sms[0]
+    time.sleep(1.5)
+    assert len(fake.messages_to(NUMBER)) == 1 and inbox.get(message.id).status == "answered"
+
+
+def test_a_second_process_leaves_the_messages_being_answered_alone(make_app):
+    """An app built by an operator command must not take over what the server is answering."""
+    app = make_app()
+    inbox = app.extensions["guichet"].inbox
+    message, _created = inbox.record(provider_id="ATXid_busy", sender=NUMBER, recipient="1350",
+                                     text="bonjour", link_id=None)
+    assert inbox.claim(message.id)  # the serving process is answering it right now
+    make_app()  # e.g. `make dead-letter ARGS=list` builds the app
+    time.sleep(0.5)
+    assert inbox.get(message.id).status == "handling"
+    assert inbox.release_stale(older_than=600) == 0  # a fresh claim is not stale

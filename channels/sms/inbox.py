@@ -26,6 +26,7 @@ inbound = sa.Table(
     sa.Column("link_id", sa.String(100)),
     sa.Column("status", sa.String(20), nullable=False),
     sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("claimed_at", sa.DateTime(timezone=True)),
 )
 optouts = sa.Table(
     "sms_optouts",
@@ -85,7 +86,8 @@ class Inbox:
         """
         with self.engine.begin() as db:
             done = db.execute(inbound.update().where(inbound.c.id == message_id)
-                              .where(inbound.c.status == "received").values(status="handling"))
+                              .where(inbound.c.status == "received")
+                              .values(status="handling", claimed_at=dt.datetime.now(dt.UTC)))
         return done.rowcount == 1
 
     def release(self, message_id: int) -> None:
@@ -93,6 +95,19 @@ class Inbox:
         with self.engine.begin() as db:
             db.execute(inbound.update().where(inbound.c.id == message_id)
                        .where(inbound.c.status == "handling").values(status="received"))
+
+    def release_stale(self, *, older_than: float) -> int:
+        """Give back messages claimed more than ``older_than`` seconds ago and still
+        ``handling``: their worker died (an answer takes seconds); returns how many.
+
+        One statement, so a worker that finishes meanwhile keeps its ``answered``.
+        """
+        cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=older_than)
+        with self.engine.begin() as db:
+            done = db.execute(inbound.update().where(inbound.c.status == "handling")
+                              .where(inbound.c.claimed_at <= cutoff)
+                              .values(status="received", claimed_at=None))
+        return done.rowcount
 
     def unanswered(self, *, older_than: float, newer_than: float,
                    limit: int = 100) -> list[IncomingSms]:

@@ -3,9 +3,10 @@
 An SMS is recorded before its answer is queued, and the webhook answers 200 even when the queue
 (Redis) is down, so the provider does not redeliver.  Nothing is lost, but nothing would answer
 it either: this sweep queues again every message still ``received`` after ``SMS_RESUME_AFTER``
-seconds.  It runs in the worker started with ``--with-scheduler`` (RQ mode) and in the web
-process's thread queue (embedded mode).  Answering claims the message, so a message queued
-twice is still answered once.
+seconds, and first gives back messages a worker claimed and never finished (killed mid-answer:
+still ``handling`` after :data:`STALE_CLAIM` seconds).  It runs in the worker started with
+``--with-scheduler`` (RQ mode) and in the web process's thread queue (embedded mode).
+Answering claims the message, so a message queued twice is still answered once.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from channels.tasks import handle_sms
 from dialogs.store import Store, StoreUnavailable
 
 log = logging.getLogger(__name__)
+STALE_CLAIM = 600
+"""Seconds after which a message still ``handling`` is taken for one whose worker died: an
+answer takes seconds, and RQ gives a job 180 s before killing it."""
 MAX_AGE = 24 * 3600
 """Older unanswered messages are left to an operator (``make dead-letter ARGS=resume``):
 an answer a day late to a question nobody remembers asking would confuse more than help."""
@@ -32,6 +36,9 @@ def sweep_unanswered(inbox: Inbox, queue: TaskQueue, store: Store, *, after: flo
     message at every sweep; it goes with Redis if Redis restarts empty, and so do the jobs, so
     the message is then queued again.
     """
+    stale = inbox.release_stale(older_than=max(STALE_CLAIM, after))
+    if stale:
+        log.warning("sms left handling by a dead worker given back", extra={"count": stale})
     queued = 0
     for message in inbox.unanswered(older_than=after, newer_than=MAX_AGE, limit=limit):
         marker = f"sms:swept:{message.id}"
