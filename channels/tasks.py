@@ -74,7 +74,7 @@ class Notifier:
     """Tells a citizen the outcome of background work, on the channel their address names.
 
     ``also`` (``web:<sid>``): the web chat the work came from sees the same text, beside the
-    SMS, and only once the SMS is accepted (a retried job must not show it twice).
+    SMS; the chat's push is keyed like the SMS, so a retried job does not show it twice.
     """
 
     def __init__(self, senders: Senders, also: str | None = None) -> None:
@@ -124,8 +124,10 @@ def push_web(*, session_id: str, text: str, lang: str) -> str:
 
 def record_exchanges(*, exchanges: list[dict]) -> int:
     """Keep the exchanges of one hop in the desk's transcript (or its recent exchanges), off
-    the citizen's request, in order; retried while the database is unreachable (unless some
-    were already written)."""
+    the citizen's request, in order; retried while the database is unreachable.
+
+    When the database fails after some were written, only the rest is queued again (a retry of
+    this job would write the first ones twice in the agent's transcript)."""
     rt = current_runtime()
     if rt.desk is None:
         return 0
@@ -134,9 +136,10 @@ def record_exchanges(*, exchanges: list[dict]) -> int:
         try:
             rt.desk.record(Exchange(**item))
         except sa.exc.OperationalError as exc:
-            if done:  # a retry would write the first ones twice
-                raise
-            raise workflows.RetryLater(str(exc)) from exc
+            if not done:
+                raise workflows.RetryLater(str(exc)) from exc
+            rt.queue.enqueue(record_exchanges, exchanges=exchanges[done:])
+            return done
         done += 1
     return done
 

@@ -18,6 +18,7 @@ at a time.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from typing import Any
@@ -30,22 +31,53 @@ from rq.worker import SimpleWorker, Worker
 from channels import logs, retention
 from channels.app import create_app
 from channels.sms.sweep import Sweeper
+from integrations.privacy import RedactingFilter
+
+RQ_LOGGERS = ("rq.worker", "rq.job", "rq.queue", "rq.scheduler")
 
 
 class AppWorker(SimpleWorker):
     """RQ's SimpleWorker (no fork per job) working inside Guichet's app context.
 
     The app is built once, when the worker starts working, unless one is given (``app``).
+    With ``with_scheduler`` it also runs the SMS sweep and the retention purge, whichever
+    command started it (``make worker`` or ``rq worker -w channels.worker.AppWorker``).
+
+    A job's description holds its arguments (phone numbers, message texts, form answers,
+    one-time codes): it is never logged, and RQ's own log lines go through the masking filter
+    even when RQ's command line installed handlers of its own.
     """
 
     app: Flask | None = None
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["log_job_description"] = False
+        super().__init__(*args, **kwargs)
+
     def work(self, *args: Any, **kwargs: Any) -> bool:
         if self.app is None:
             self.app = create_app()
+        for name in RQ_LOGGERS:
+            logger = logging.getLogger(name)
+            if not any(isinstance(f, RedactingFilter) for f in logger.filters):
+                logger.addFilter(RedactingFilter())
+        if kwargs.get("with_scheduler"):
+            _start_scheduled_work(self.app)
         with self.app.app_context():
             worked: bool = super().work(*args, **kwargs)
         return worked
+
+
+def _start_scheduled_work(app: Flask) -> None:
+    """The SMS sweep, and the retention purge (one worker at a time across Redis)."""
+    rt = app.extensions["guichet"]
+    Sweeper(rt.inbox, rt.queue, rt.store, after=rt.settings.sms_resume_after).start()
+    if rt.settings.redis_url:
+        purger = retention.Purger(lambda: retention.purge(rt.settings, rt.messages.engine),
+                                  first_after=retention.EVERY,
+                                  claim=retention.redis_claim(rt.settings.redis_url))
+        purger.run_once()
+        purger.start()
 
 
 class ForkingAppWorker(Worker):
@@ -74,18 +106,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.url:
         parser.error("set REDIS_URL or --url")
+    if os.environ.get("REDIS_URL", args.url) != args.url:
+        parser.error("--url differs from REDIS_URL: the runtime would use another Redis")
+    os.environ["REDIS_URL"] = args.url  # the app's runtime reads it: the same Redis as the jobs
     logs.configure()
     app = create_app()  # build the runtime once, before the first job
-    rt = app.extensions["guichet"]
-    if args.with_scheduler:
-        Sweeper(rt.inbox, rt.queue, rt.store, after=rt.settings.sms_resume_after).start()
     connection = Redis.from_url(args.url)
-    if args.with_scheduler:  # the scheduling worker also purges personal data past retention
-        purger = retention.Purger(lambda: retention.purge(rt.settings, rt.messages.engine),
-                                  first_after=retention.EVERY,
-                                  claim=retention.redis_claim(args.url))
-        purger.run_once()
-        purger.start()
     queues = [Queue(name, connection=connection) for name in args.queues]
     worker = AppWorker(queues, connection=connection)
     worker.app = app

@@ -26,8 +26,9 @@ from dialogs.desk import Conv, HandoffDesk
 from dialogs.desk.records import MAX_ID
 
 MAX_STREAMS = 4
-"""Event streams one app serves at once (each holds a worker thread; gunicorn has 8 in embedded
-mode); beyond, the browser polls.  ``app.config["AGENT_MAX_STREAMS"]`` changes it."""
+"""Event streams one app serves at once (each holds a thread: in embedded mode one of gunicorn's
+``GUNICORN_THREADS``, 32 by default; with Redis a thread of its own beside the sync hop loop);
+beyond, the browser polls.  ``app.config["AGENT_MAX_STREAMS"]`` changes it."""
 STREAM_SECONDS = 300.0
 """A stream ends after this long; the browser reconnects (and the session is checked again)."""
 POLL_SECONDS = 0.5
