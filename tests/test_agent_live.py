@@ -102,3 +102,24 @@ def test_a_stream_needs_a_login_and_a_session_that_has_not_expired(served):
     _, base = served
     anonymous = requests.get(f"{base}/agent/events", timeout=5)
     assert anonymous.status_code == 401
+
+
+def test_a_stream_ends_soon_after_its_agent_logs_out(served):
+    """A logout (or a disabled account) stops the citizens' messages reaching that screen."""
+    app, base = served
+    app.config["AGENT_SESSION_CHECK_SECONDS"] = 0.2
+    app.extensions["guichet"].desk.accounts.add(login="kofi", password=PASSWORD, languages="fr")
+    browser = login(base, "kofi")
+    with browser.get(f"{base}/agent/events?view=waiting", stream=True, timeout=10) as response:
+        stream = events(response)
+        next(stream)  # live
+        page = browser.get(f"{base}/agent/", timeout=5)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        csrf = token[1] if token else ""
+        out = browser.post(f"{base}/agent/logout", data={"csrf_token": csrf}, timeout=5,
+                           headers={"X-CSRF-Token": csrf}, allow_redirects=False)
+        assert out.status_code in (200, 302, 303)
+        started = time.monotonic()
+        for _event in stream:  # the stream ends by itself, well before its 300 s
+            assert time.monotonic() - started < 5
+        assert time.monotonic() - started < 5

@@ -12,7 +12,16 @@ import json
 import threading
 import time
 
-from flask import Response, current_app, g, jsonify, render_template, request, stream_with_context
+from flask import (
+    Response,
+    current_app,
+    g,
+    jsonify,
+    render_template,
+    request,
+    session,
+    stream_with_context,
+)
 
 from channels.agent.console import (
     VIEWS,
@@ -29,6 +38,9 @@ MAX_STREAMS = 4
 """Event streams one app serves at once (each holds a thread: in embedded mode one of gunicorn's
 ``GUNICORN_THREADS``, 32 by default; with Redis a thread of its own beside the sync hop loop);
 beyond, the browser polls.  ``app.config["AGENT_MAX_STREAMS"]`` changes it."""
+SESSION_CHECK = 30.0
+"""Seconds between two checks, on an open stream, that the agent's session still stands (a
+logout or a disabled account ends the stream at the next one)."""
 STREAM_SECONDS = 300.0
 """A stream ends after this long; the browser reconnects (and the session is checked again)."""
 POLL_SECONDS = 0.5
@@ -101,6 +113,8 @@ def events():
     if not slots.acquire(blocking=False):
         return jsonify(error="too many live screens: polling instead"), 503
     agent = g.agent
+    sid = session.get("ag_sid")  # read now: the stream outlives the request's context
+    check_every = float(current_app.config.get("AGENT_SESSION_CHECK_SECONDS", SESSION_CHECK))
 
     def stream():
         nonlocal after
@@ -121,7 +135,9 @@ def events():
                 elif time.monotonic() - last_beat > KEEP_ALIVE:
                     yield ": keep-alive\n\n"
                     last_beat = time.monotonic()
-                if time.monotonic() - last_seen > 30:
+                if time.monotonic() - last_seen > check_every:
+                    if not desk.accounts.session_alive(sid, agent.id):
+                        return  # logged out or disabled meanwhile: no more citizen messages
                     desk.accounts.seen(agent.id)
                     last_seen = time.monotonic()
                 version = desk.notifier.wait(version, POLL_SECONDS)
