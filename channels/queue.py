@@ -60,34 +60,46 @@ class ThreadQueue:
     def enqueue(self, func: Callable[..., object], **kwargs: object) -> None:
         with self._idle:
             self._pending += 1
-        self._pool.submit(self._in_context, func, kwargs)
+        self._pool.submit(self._in_context, func, kwargs, 0)
 
-    def _in_context(self, func: Callable[..., object], kwargs: dict) -> None:
+    def _in_context(self, func: Callable[..., object], kwargs: dict, attempt: int) -> None:
         if self._app is None:
-            self._run(func, kwargs)
+            self._attempt(func, kwargs, attempt)
             return
         with self._app.app_context():
-            self._run(func, kwargs)
+            self._attempt(func, kwargs, attempt)
 
-    def _run(self, func: Callable[..., object], kwargs: dict) -> None:
+    def _attempt(self, func: Callable[..., object], kwargs: dict, attempt: int) -> None:
+        """One try; a retry is scheduled on a timer, not slept on: a task waiting minutes for
+        the portal must not hold one of the few pool threads other citizens' tasks need."""
+        final = attempt >= len(self.delays)
+        token = _last_try.set(final)
+        retry = False
         try:
-            for attempt in range(len(self.delays) + 1):
-                final = attempt == len(self.delays)
-                token = _last_try.set(final)
-                try:
-                    func(**kwargs)
-                    return
-                except RETRYABLE as exc:
-                    if final:
-                        log.error("task gave up", extra={"task": func.__name__, "error": str(exc)})
-                        return
-                    time.sleep(self.delays[attempt])
-                except Exception:
-                    log.exception("task failed", extra={"task": func.__name__})
-                    return
-                finally:
-                    _last_try.reset(token)
+            func(**kwargs)
+        except RETRYABLE as exc:
+            if final:
+                log.error("task gave up", extra={"task": func.__name__, "error": str(exc)})
+            else:
+                retry = True
+        except Exception:
+            log.exception("task failed", extra={"task": func.__name__})
         finally:
+            _last_try.reset(token)
+        if retry:
+            timer = threading.Timer(self.delays[attempt], self._resubmit,
+                                    (func, kwargs, attempt + 1))
+            timer.daemon = True
+            timer.start()
+            return
+        with self._idle:
+            self._pending -= 1
+            self._idle.notify_all()
+
+    def _resubmit(self, func: Callable[..., object], kwargs: dict, attempt: int) -> None:
+        try:
+            self._pool.submit(self._in_context, func, kwargs, attempt)
+        except RuntimeError:  # the pool was shut down meanwhile: the task is dropped
             with self._idle:
                 self._pending -= 1
                 self._idle.notify_all()
