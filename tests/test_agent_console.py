@@ -405,3 +405,21 @@ def test_beyond_the_live_screens_a_process_can_hold_the_console_polls(agent_app)
     busy = awa.client.get("/agent/events?view=waiting")
     assert busy.status_code == 503 and "polling" in busy.json["error"]
     assert awa.json("/agent/updates.json?view=waiting").status_code == 200
+
+
+def test_the_console_speaks_french_to_its_agents(agent_app, desk):
+    """What an agent reads: French role names, a plural only when there are several, one full
+    stop after an initial, and a web visitor described rather than a session id."""
+    desk.accounts.add(login="kofi", password=PASSWORD, display_name="Kofi A.", languages="fr")
+    handoff(desk, session="web-abc", channel="webchat", user="web:k1UEPOHYsIVg0q8iQDkoGv-8")
+    eve, kofi = console(agent_app, "eve"), console(agent_app, "kofi")
+    cid = conv_id(desk, "web-abc")
+    eve.post(f"/agent/c/{cid}/take")
+    moved = eve.post(f"/agent/c/{cid}/transfer", {"to": str(desk.accounts.by_login("kofi").id)})
+    assert moved.json["message"] == "Conversation transférée à Kofi A."
+    page = kofi.get(f"/agent/c/{cid}").get_data(as_text=True)
+    assert "web:k1UE" not in page and "Visiteur web (numéro non vérifié)" in page
+    figures = eve.get("/agent/supervisor").get_data(as_text=True)
+    assert "superviseur" in figures and "conseiller" in figures
+    assert ">supervisor<" not in figures and ">agent<" not in figures
+    assert "(0 note)" in figures and "notes)" not in figures

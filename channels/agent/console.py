@@ -352,7 +352,7 @@ def transfer(conv_id: int):
     target = request.form.get("to") or _json_field("to")
     to = None if str(target) in ("", "queue") else _int(target)
     conv = _desk().transfer(conv_id, g.agent, to)
-    who = conv.agent_name or "la file d'attente"
+    who = (conv.agent_name or "la file d'attente").rstrip(".")  # "Kofi A." ends a sentence once
     return _done(f"Conversation transférée à {who}.", url_for("agent.queue"), id=conv.id)
 
 

@@ -45,6 +45,31 @@ def _handoff_reason(reason: str | None) -> str:
     return REASONS.get(reason or "", reason or "")
 
 
+ROLES = {"agent": "conseiller", "supervisor": "superviseur"}
+"""Role names as the French console shows them (the records keep the English codes)."""
+
+
+@bp.app_template_filter("role_name")
+def _role_name(role: str | None) -> str:
+    return ROLES.get(role or "", role or "")
+
+
+@bp.app_template_filter("count_of")
+def _count_of(count: int | None, word: str) -> str:
+    """``1 note``, ``2 notes``, ``0 note``: French puts 0 and 1 in the singular."""
+    count = count or 0
+    return f"{count} {word}" + ("s" if count > 1 else "")
+
+
+@bp.app_template_filter("citizen")
+def _citizen(user: str | None) -> str:
+    """Who the citizen is, for a person: a number, or a web visitor who proved none (their
+    address there is only a session id, which means nothing to an agent)."""
+    if (user or "").startswith("web:"):
+        return "Visiteur web (numéro non vérifié)"
+    return user or ""
+
+
 @bp.app_template_filter("callback_slot")
 def _callback_slot(slot: str | None) -> str:
     return SLOTS.get(slot or "", slot or "")
