@@ -42,7 +42,7 @@ class Inbound:
     this conversation (the web chat log), not only sent by SMS."""
 
 
-ChoiceKind = Literal["sms", "skip"]
+ChoiceKind = Literal["sms", "later", "skip"]
 
 
 @dataclass(frozen=True)
@@ -50,8 +50,10 @@ class Choice:
     """An option offered to the citizen.  ``id`` is stable; ``label`` is in the user's language.
 
     ``kind`` tells channels what the option does when they render it their own way: ``sms``
-    sends something by SMS (a web visitor without a number is not offered it), ``skip``
-    leaves an optional answer empty (keypads show it as ``99``, after the numbered ones).
+    sends what is on the screen by SMS (a web visitor without a number is not offered it, nor
+    is a citizen reading an SMS already), ``later`` sends it by SMS once it can be had (offered
+    on SMS too), ``skip`` leaves an optional answer empty (keypads show it as ``99``, after
+    the numbered ones).
     """
 
     id: str

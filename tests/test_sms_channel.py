@@ -56,6 +56,15 @@ def test_a_numbered_reply_picks_the_choice(texter):
     assert "Validité : " in answer
 
 
+def test_an_sms_answer_never_offers_to_send_it_by_sms(texter):
+    """The citizen is reading an SMS: the choices skip "receive it by SMS", and the numbers
+    they read are the numbers that work."""
+    answer = texter.text("combien coute le casier judiciaire")
+    assert "Recevoir par SMS" not in answer
+    assert "1 Toute la fiche" in answer and "2 Faire la demande" in answer
+    assert "tape 1/6: Votre NPI" in texter.text("2")  # the form, not the sheet sent again
+
+
 def test_an_expired_choice_is_explained(texter):
     assert "expir" in texter.text("2")
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from channels.sms import keywords, more
 from channels.sms.inbox import Inbox, IncomingSms
-from channels.sms.render import SKIP, skip_choice, split, text_of
+from channels.sms.render import SKIP, numbered, skip_choice, split, text_of
 from dialogs.i18n import LANGUAGE_NAMES, N_, gettext_for
 from dialogs.manager import DialogManager
 from dialogs.model import Inbound, Reply
@@ -92,6 +92,10 @@ class SmsConversation:
                 else None
             if skip is not None:
                 inbound = Inbound("sms", user, session, choice=skip.id)
+            else:  # the numbers the citizen read leave out "receive it by SMS"
+                picked = self._numbered_choice(conv, text)
+                if picked is not None:
+                    inbound = Inbound("sms", user, session, choice=picked)
             reply = self.manager.step(conv, inbound)
             self.manager.save(conv, end=reply.end)
             return reply
@@ -113,6 +117,19 @@ class SmsConversation:
             reply = self.manager.step(conv, Inbound("sms", user, session, text=command.argument))
         self.manager.save(conv, end=reply.end)
         return reply
+
+    def _numbered_choice(self, conv, text: str) -> str | None:
+        """The id of the choice numbered ``text`` in the SMS the citizen read, when that SMS
+        numbered its choices otherwise than the screen (it left out "receive it by SMS");
+        None when the screen's own numbering applies."""
+        text = text.strip()
+        if not (text.isdigit() and len(text) <= 2):  # cheap test first: a choice number
+            return None
+        screen = self.manager.show(conv)
+        shown = numbered(screen)
+        if not any(c.kind == "sms" for c in screen.choices) or not 1 <= int(text) <= len(shown):
+            return None
+        return shown[int(text) - 1].id
 
     def _may_skip(self, conv, text: str) -> bool:
         """Cheap test first: only a form question may be skipped, only by "99" or a word."""

@@ -17,14 +17,20 @@ SKIP = "99"
 """Skips an optional form answer, as on USSD."""
 
 
+def numbered(reply: Reply) -> list[Choice]:
+    """The choices an SMS shows with a number, in order: not "skip" (it is 99), and not
+    "receive it by SMS" - the citizen is reading an SMS already."""
+    return [c for c in reply.choices if c.kind not in ("skip", "sms")]
+
+
 def text_of(reply: Reply) -> str:
     """The whole reply as one GSM-7 text, choices numbered."""
     _ = gettext_for(reply.lang)
     lines = ([reply.error] if reply.error else []) + list(reply.parts)
-    numbered = [c for c in reply.choices if c.kind != "skip"]
-    lines += [f"{n} {c.label}" for n, c in enumerate(numbered, 1)]
+    shown = numbered(reply)
+    lines += [f"{n} {c.label}" for n, c in enumerate(shown, 1)]
     lines += [f"{SKIP} {c.label}" for c in reply.choices if c.kind == "skip"]
-    if numbered:
+    if shown:
         lines.append(_("Répondez par le numéro."))
     return to_gsm7("\n".join(line for line in lines if line), reply.lang)
 

@@ -85,7 +85,7 @@ def show_my_requests(d: Dialog, conv: Conversation) -> Reply:
         if not found:  # not "none": the portal could not say
             data["unavailable"] = True
             return d.reply(conv, [_("Vos demandes sont indisponibles pour le moment.")],
-                           choices=(Choice("sms", _("Recevoir par SMS"), kind="sms"),))
+                           choices=(Choice("sms", _("Recevoir par SMS"), kind="later"),))
     if not found:
         return d.reply(conv, [_("Aucune demande pour ce numéro.")],
                        choices=(Choice("eservices", _("Faire une demande")),))
