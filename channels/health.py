@@ -37,6 +37,21 @@ def readyz():
                    warnings=warnings), 200 if ready else 503
 
 
+FAVICON = (b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">'
+           b'<rect width="32" height="32" rx="6" fill="#00704a"/>'
+           b'<path d="M9 21c0-5 3-9 8-9 2 0 4 1 5 2l-2 3c-1-1-2-1-3-1-3 0-4 2-4 5 0 2 1 4 4 4'
+           b' 1 0 2 0 3-1v-2h-3v-3h7v7c-2 2-4 2-7 2-5 0-8-3-8-7z" fill="#fcd116"/></svg>')
+"""Guichet's icon (a "G" in Benin's colours): browsers ask every page's ``/favicon.ico``, and a
+404 on each one fills the logs and the browser's console."""
+
+
+@bp.get("/favicon.ico")
+def favicon() -> Response:
+    response = Response(FAVICON, mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
 @bp.get("/metrics")
 def prometheus() -> Response:
     body, content_type = metrics.exposition()

@@ -102,3 +102,10 @@ def test_an_expired_whatsapp_token_is_a_readiness_warning_not_an_outage(app):
     ready = app.test_client().get("/readyz")
     assert ready.status_code == 200
     assert ready.json["warnings"] == ["whatsapp token expired: renew WHATSAPP_TOKEN"]
+
+
+def test_every_page_gets_its_icon_not_a_404(make_app):
+    """Browsers ask /favicon.ico for every page of the console, the simulator and the chat."""
+    response = make_app().test_client().get("/favicon.ico")
+    assert response.status_code == 200
+    assert response.mimetype == "image/svg+xml" and response.data.startswith(b"<svg")
