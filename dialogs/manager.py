@@ -36,6 +36,10 @@ __all__ = ["ENTRY_POINTS", "HOME_CHOICES", "DialogManager", "record_request"]
 log = logging.getLogger(__name__)
 
 
+NAVIGATION = {"nav:home": "Menu principal", "nav:back": "Retour"}
+"""Keys a channel sends for its own navigation (USSD 00 and 0, the chat's buttons), as the
+transcript names them when the screen did not list them."""
+
 class DialogManager(Dialog):
     """Handles one :class:`Inbound` at a time and returns the next :class:`Reply`."""
 
@@ -164,17 +168,33 @@ class DialogManager(Dialog):
         transcript, with what the bot understood, so an agent who takes it sees it all.
         """
         conv.via = inbound
+        recording = self.desk is not None and inbound.can_wait
+        picked = self._picked_label(conv, inbound) if recording else None
         reply = self._step(conv, inbound)
-        if self.desk is not None and inbound.can_wait:
-            self._record(conv, inbound, reply)
+        if recording:
+            self._record(conv, inbound, reply, picked)
         return reply
+
+    def _picked_label(self, conv: Conversation, inbound: Inbound) -> str | None:
+        """What the citizen saw on the button they pressed (the agent reads "Menu principal",
+        not ``nav:home``); read before the step changes the screen."""
+        if not inbound.choice or inbound.text or not conv.state.get("at"):
+            return None
+        try:
+            choices = self.show(conv).choices
+        except Exception:  # a transcript line must never cost the citizen their answer
+            log.exception("could not read the screen's choices for the transcript")
+            return None
+        return next((c.label for c in choices if c.id == inbound.choice),
+                    NAVIGATION.get(inbound.choice))
 
     def restep(self, conv: Conversation, inbound: Inbound) -> Reply:
         return self._step(conv, inbound)
 
-    def _record(self, conv: Conversation, inbound: Inbound, reply: Reply) -> None:
+    def _record(self, conv: Conversation, inbound: Inbound, reply: Reply,
+                picked: str | None = None) -> None:
         understood = conv.state.pop("nlu", None) or {}
-        said = inbound.text or inbound.choice
+        said = inbound.text or picked or inbound.choice
         exchanges = []
         if said:
             exchanges.append(Exchange(

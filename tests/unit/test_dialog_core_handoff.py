@@ -91,7 +91,17 @@ def test_live_exchanges_are_kept_for_the_agent_with_both_sides(build, desk):
     talk(choice="track")
     directions = [(e.direction, e.channel) for e in desk.transcript]
     assert directions == [("out", "webchat"), ("in", "webchat"), ("out", "webchat")]
-    assert desk.transcript[1].text == "track"
+    assert desk.transcript[1].text == "Suivre une demande"  # what the citizen pressed
+
+
+def test_the_transcript_names_buttons_as_the_citizen_saw_them(build, desk):
+    talk = Talk(build(desk=desk), "webchat", user="web:w")
+    talk(start="language", locale="fr")
+    talk(choice="lang:en")  # the manager built here offers fr and en
+    talk(choice="nav:home")
+    said = [e.text for e in desk.transcript if e.direction == "in"]
+    assert said == ["English", "Menu principal"]
+    assert not any(":" in text for text in said)  # no internal ids for the agent
 
 
 def test_a_rating_after_an_agent_closed_is_recorded_and_thanked(build, desk):
