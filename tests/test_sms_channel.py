@@ -149,3 +149,16 @@ def test_bad_callbacks_get_200_and_nothing_is_sent(app, at_fake):
     assert client.post("/sms/delivery", data={"status": "Nonsense"}).status_code == 200
     app.extensions["guichet"].queue.drain(5)
     assert fake.delivered == []
+
+
+def test_an_agent_asked_for_by_keyword_sees_the_subject_and_the_last_question(texter, app):
+    """AGENT after a question: the console's "Sujet" and "Dernier message" are filled."""
+    texter.text("combien coute le casier judiciaire")
+    assert "conseiller" in texter.text("AGENT")
+    desk = app.extensions["guichet"].desk
+    desk.accounts.add(login="eve", password="a long password", role="supervisor")
+    app.extensions["guichet"].queue.drain(5)
+    (conv,) = [c for c in desk.queue(desk.accounts.by_login("eve"), "all")
+               if c.user == texter.number]
+    assert conv.topic == "casier-judiciaire"
+    assert conv.last_text == "combien coute le casier judiciaire"

@@ -12,8 +12,13 @@ HOME_CHOICES = ("procedures", "eservices", "track", "my_requests", "agent", "lan
 
 
 def start(d: Dialog, conv: Conversation, entry: str | None) -> Reply:
-    """A fresh conversation at ``entry`` (a shortcut, a deep link), home under it for "back"."""
+    """A fresh conversation at ``entry`` (a shortcut, a deep link, a keyword such as AGENT),
+    home under it for "back".  The procedure last asked about stays the topic: an agent
+    reached by AGENT right after a question sees what it was about."""
+    topic = conv.state.get("topic")
     conv.state = {"lang": conv.state.get("lang") or conv.profile.get("lang")}
+    if topic:
+        conv.state["topic"] = topic
     if entry is None:  # a plain start: first ask the language, or offer to resume
         if not conv.state["lang"] and len(d.languages) > 1:
             return d.goto(conv, "language", {"first": True}, reset=True)
