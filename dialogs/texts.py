@@ -77,9 +77,43 @@ def heading(proc: Procedure, lang: str) -> list[str]:
     return lines
 
 
+def _unknown(proc: Procedure, aspect: str) -> bool:
+    """The portal does not say this fact (shown "à confirmer")."""
+    if aspect == "cost":
+        return proc.cost_xof is None
+    if aspect == "delay":
+        return not proc.delay
+    if aspect == "validity":
+        return not proc.validity
+    if aspect == "documents":
+        return not proc.documents
+    if aspect == "where":
+        return not proc.where
+    return False
+
+
+def where_to_ask(proc: Procedure, aspects: tuple[str, ...] | list[str], lang: str) -> list[str]:
+    """When a fact shown is unknown, the way forward: the office, else the 135 - a citizen
+    reading "à confirmer" must learn where to confirm it.  Empty when everything is known."""
+    if not any(_unknown(proc, aspect) for aspect in aspects):
+        return []
+    _ = gettext_for(lang)
+    where, _fb = pick(proc.where, lang)
+    if where:
+        return [_("Pour confirmer : {where}, ou le 135 (Allo Service Public).").format(
+            where=where)]
+    return [_("Pour confirmer : appelez le 135 (Allo Service Public).")]
+
+
+KEY_FACTS = ("cost", "delay")
+"""What a citizen asks first: a whole sheet says where to confirm its facts when one of these
+is unknown (a line more on a USSD screen is a cost: not for a missing list of documents)."""
+
+
 def sheet_lines(proc: Procedure, lang: str) -> list[str]:
-    """Every fact of a procedure sheet, one line each."""
-    return heading(proc, lang) + [fact(proc, aspect, lang) for aspect in ASPECTS]
+    """Every fact of a procedure sheet, one line each, and where to ask what is unknown."""
+    return (heading(proc, lang) + [fact(proc, aspect, lang) for aspect in ASPECTS]
+            + where_to_ask(proc, KEY_FACTS, lang))
 
 
 def status_lines(req: RequestStatus, lang: str, title: str | None = None, *,

@@ -96,3 +96,18 @@ def test_a_question_after_a_failed_tracking_is_answered_not_taken_as_a_reference
     c = chat()
     assert c.say("ou en est ma demande SP 2026 000999").error
     assert "30 000 F CFA" in plain(c.say("prix du passeport").text)
+
+
+def test_a_sheet_with_unknown_facts_says_where_to_confirm_them(app):
+    """"à confirmer" is never a dead end: the office named by the portal, or the 135."""
+    from dialogs.model import Inbound
+
+    manager = app.extensions["guichet"].manager
+    naissance = manager.handle(Inbound("whatsapp", "+2290197000811", "wa-n",
+                                       text="acte de naissance c combien"))
+    text = "\n".join(naissance.parts)
+    assert "à confirmer" in text
+    assert "Pour confirmer : ANIP et mairie, ou le 135 (Allo Service Public)." in text
+    casier = manager.handle(Inbound("whatsapp", "+2290197000812", "wa-c",
+                                    text="combien coute le casier judiciaire"))
+    assert "Pour confirmer" not in "\n".join(casier.parts)  # its cost is known

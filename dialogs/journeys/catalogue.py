@@ -9,7 +9,7 @@ from __future__ import annotations
 from dialogs.journeys import eservice
 from dialogs.journeys.core import Dialog
 from dialogs.model import Choice, Conversation, Inbound, Reply
-from dialogs.texts import fact, heading, sheet_lines, short_title
+from dialogs.texts import fact, heading, sheet_lines, short_title, where_to_ask
 from integrations.portal.errors import PortalError, PortalNotFound
 from integrations.portal.models import pick
 
@@ -67,7 +67,8 @@ def show_sheet(d: Dialog, conv: Conversation) -> Reply:
     aspects = conv.state["data"].get("aspects") or []
     choices = []
     if aspects:  # a question about one fact gets that fact, and the rest on request
-        lines = heading(proc, lang)[:1] + [fact(proc, a, lang) for a in aspects]
+        lines = (heading(proc, lang)[:1] + [fact(proc, a, lang) for a in aspects]
+                 + where_to_ask(proc, aspects, lang))
         choices.append(Choice("more", _("Toute la fiche")))
     else:
         lines = sheet_lines(proc, lang)
