@@ -6,6 +6,7 @@ the first citizen who dials.  Every variable is documented in README.md and .env
 
 from __future__ import annotations
 
+import datetime as dt
 import ipaddress
 import logging
 import os
@@ -170,6 +171,34 @@ def _office_hours(env: Mapping[str, str]) -> tuple[str, str]:
     return hours, timezone
 
 
+def _holidays(env: Mapping[str, str]) -> str | None:
+    """``OFFICE_HOLIDAYS``: whose public holidays close the line (default ``BJ``), or ``none``."""
+    from dialogs.desk.hours import HoursError, OfficeHours
+
+    value = env.get("OFFICE_HOLIDAYS", "").strip().upper() or "BJ"
+    if value == "NONE":
+        return None
+    try:
+        OfficeHours.parse("mon 08:00-09:00", calendar=value)
+    except HoursError as exc:
+        raise ConfigError("OFFICE_HOLIDAYS", f"{exc} (expected a country code like BJ, "
+                                             "or none)") from None
+    return value
+
+
+def _dates(env: Mapping[str, str], name: str) -> tuple[dt.date, ...]:
+    """A comma-separated list of ``YYYY-MM-DD`` dates."""
+    found = []
+    for raw in env.get(name, "").split(","):
+        if raw.strip():
+            try:
+                found.append(dt.date.fromisoformat(raw.strip()))
+            except ValueError:
+                raise ConfigError(name, f"expected dates like 2026-12-24, got {raw.strip()!r}"
+                                  ) from None
+    return tuple(found)
+
+
 def _environment(env: Mapping[str, str]) -> str:
     value = env.get("GUICHET_ENV", "").strip().lower() or "development"
     if value not in ENVIRONMENTS:
@@ -288,6 +317,12 @@ class Settings:
     office_hours: str = "mon-fri 08:00-17:30"
     """When the call-centre answers (Africa/Porto-Novo time); ``always`` for round the clock."""
     office_timezone: str = "Africa/Porto-Novo"
+    office_holidays: str | None = "BJ"
+    """Whose public holidays close the call-centre (``OFFICE_HOLIDAYS``; None: no holidays)."""
+    office_closed_dates: tuple[dt.date, ...] = ()
+    """Extra closed days (``OFFICE_CLOSED_DATES``), e.g. a holiday the government announced."""
+    office_open_dates: tuple[dt.date, ...] = ()
+    """Holidays on which the line opens anyway (``OFFICE_OPEN_DATES``)."""
     transcript_retention_days: int = 90
     """``RETENTION_TRANSCRIPT_DAYS`` (formerly ``TRANSCRIPT_RETENTION_DAYS``): hand-off
     transcripts and the identity on closed conversations and callbacks."""
@@ -421,6 +456,9 @@ class Settings:
             and _bool(env, "SIMULATOR_ENABLED", not live_gateway),
             office_hours=office_hours,
             office_timezone=office_timezone,
+            office_holidays=_holidays(env),
+            office_closed_dates=_dates(env, "OFFICE_CLOSED_DATES"),
+            office_open_dates=_dates(env, "OFFICE_OPEN_DATES"),
             transcript_retention_days=_int(
                 env, "RETENTION_TRANSCRIPT_DAYS", _int(env, "TRANSCRIPT_RETENTION_DAYS", 90, 1,
                                                        3650), 1, 3650),

@@ -96,7 +96,10 @@ def build_desk(settings: Settings, engine: sa.Engine, senders: Senders, store: S
     citizen".  The schema is :func:`channels.migrate.upgrade`'s business."""
     return HandoffDesk(
         engine,
-        hours=OfficeHours.parse(settings.office_hours, settings.office_timezone),
+        hours=OfficeHours.parse(settings.office_hours, settings.office_timezone,
+                                calendar=settings.office_holidays,
+                                closed=settings.office_closed_dates,
+                                opened=settings.office_open_dates),
         senders=senders,
         accounts=Accounts(engine, clock=utc_now, max_failures=settings.agent_max_failures,
                           lockout_minutes=settings.agent_lockout_minutes),

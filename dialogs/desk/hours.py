@@ -3,15 +3,23 @@
 Syntax: clauses separated by ``;``, each days then time ranges, e.g.
 ``mon-fri 08:00-17:30; sat 09:00-12:00`` or ``mon,wed 08:00-12:00 14:00-17:00``.
 ``always`` means open round the clock.  Days are ``mon tue wed thu fri sat sun``; a range ends at
-most at ``24:00``.  Public holidays are not modelled.
+most at ``24:00``.
+
+Public holidays close the line (unless it is ``always`` open): Benin's calendar from the
+``holidays`` package (fixed and movable feasts; the Muslim ones are the package's estimates),
+corrected locally with dates the government announces: ``closed`` adds days, ``opened`` removes
+holidays (``OFFICE_CLOSED_DATES``, ``OFFICE_OPEN_DATES``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
+
+import holidays
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 TIMEZONE = "Africa/Porto-Novo"
@@ -53,9 +61,22 @@ class OfficeHours:
     periods: tuple[tuple[tuple[int, int], ...], ...]
     tz: ZoneInfo
     text: str = ""
+    calendar: holidays.HolidayBase | None = field(default=None, compare=False, repr=False)
+    """The public holidays that close the line (the package computes each year when asked)."""
+    closed: frozenset[dt.date] = field(default_factory=frozenset)
+    opened: frozenset[dt.date] = field(default_factory=frozenset)
+
+    def holiday(self, day: dt.date) -> bool:
+        """The line is closed all ``day`` for a public holiday (or a local closing)."""
+        if day in self.opened:
+            return False
+        if day in self.closed:
+            return True
+        return self.calendar is not None and day in self.calendar
 
     @classmethod
-    def parse(cls, text: str, timezone: str = TIMEZONE) -> OfficeHours:
+    def parse(cls, text: str, timezone: str = TIMEZONE, *, calendar: str | None = "BJ",
+              closed: Iterable[dt.date] = (), opened: Iterable[dt.date] = ()) -> OfficeHours:
         spec = (text or "").strip().lower()
         if not spec:
             raise HoursError("empty")
@@ -63,9 +84,16 @@ class OfficeHours:
             tz = ZoneInfo(timezone)
         except Exception as exc:
             raise HoursError(f"unknown time zone {timezone!r}") from exc
+        days = None
+        if calendar is not None:
+            try:
+                days = holidays.country_holidays(calendar)
+            except NotImplementedError:
+                raise HoursError(f"no public holidays known for {calendar!r}") from None
         week: list[list[tuple[int, int]]] = [[] for _ in DAYS]
         if spec in ("always", "24/7"):
             week = [[(0, 24 * 60)] for _ in DAYS]
+            days = None  # round the clock means holidays too
         else:
             for clause in spec.split(";"):
                 words = clause.split()
@@ -81,13 +109,16 @@ class OfficeHours:
                         if end <= start:
                             raise HoursError(f"{item!r} ends before it starts")
                         week[day].append((start, end))
-        return cls(tuple(tuple(sorted(day)) for day in week), tz, text.strip())
+        return cls(tuple(tuple(sorted(day)) for day in week), tz, text.strip(), days,
+                   frozenset(closed), frozenset(opened))
 
     def local(self, when: dt.datetime) -> dt.datetime:
         return when.astimezone(self.tz)
 
     def is_open(self, when: dt.datetime) -> bool:
         local = self.local(when)
+        if self.holiday(local.date()):
+            return False
         minute = local.hour * 60 + local.minute
         return any(start <= minute < end for start, end in self.periods[local.weekday()])
 
@@ -95,8 +126,10 @@ class OfficeHours:
         """The next opening time after ``when`` (local time), or None if the line never opens."""
         local = self.local(when).replace(second=0, microsecond=0)
         minute = local.hour * 60 + local.minute
-        for offset in range(8):
+        for offset in range(32):  # a week, and the holidays that may follow one another
             day = (local + dt.timedelta(days=offset))
+            if self.holiday(day.date()):
+                continue
             for start, _end in self.periods[day.weekday()]:
                 if offset or start > minute:
                     midnight = day.replace(hour=0, minute=0)
