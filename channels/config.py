@@ -156,34 +156,25 @@ def _origins(env: Mapping[str, str], name: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
-def _office_hours(env: Mapping[str, str]) -> tuple[str, str]:
-    """``OFFICE_HOURS`` and ``OFFICE_TIMEZONE``, checked by parsing them once."""
+def _office_hours(env: Mapping[str, str]) -> tuple[str, str, str | None]:
+    """``OFFICE_HOURS``, ``OFFICE_TIMEZONE`` and ``OFFICE_HOLIDAYS`` (whose public holidays close
+    the line, default ``BJ``, or ``none``), checked by parsing them once together."""
     from dialogs.desk.hours import TIMEZONE, HoursError, OfficeHours
 
     hours = env.get("OFFICE_HOURS", "").strip() or Settings.office_hours
     timezone = env.get("OFFICE_TIMEZONE", "").strip() or TIMEZONE
+    calendar = env.get("OFFICE_HOLIDAYS", "").strip().upper() or "BJ"
+    holidays = None if calendar == "NONE" else calendar
     try:
-        OfficeHours.parse(hours, timezone)
+        OfficeHours.parse(hours, timezone, calendar=holidays)
     except HoursError as exc:
+        if "holidays" in str(exc):
+            raise ConfigError("OFFICE_HOLIDAYS", f"{exc} (expected a country code like BJ, "
+                                                 "or none)") from None
         name = "OFFICE_TIMEZONE" if "time zone" in str(exc) else "OFFICE_HOURS"
         raise ConfigError(name, f"{exc} (expected e.g. 'mon-fri 08:00-17:30; sat 09:00-12:00')"
                           ) from None
-    return hours, timezone
-
-
-def _holidays(env: Mapping[str, str]) -> str | None:
-    """``OFFICE_HOLIDAYS``: whose public holidays close the line (default ``BJ``), or ``none``."""
-    from dialogs.desk.hours import HoursError, OfficeHours
-
-    value = env.get("OFFICE_HOLIDAYS", "").strip().upper() or "BJ"
-    if value == "NONE":
-        return None
-    try:
-        OfficeHours.parse("mon 08:00-09:00", calendar=value)
-    except HoursError as exc:
-        raise ConfigError("OFFICE_HOLIDAYS", f"{exc} (expected a country code like BJ, "
-                                             "or none)") from None
-    return value
+    return hours, timezone, holidays
 
 
 def _dates(env: Mapping[str, str], name: str) -> tuple[dt.date, ...]:
@@ -409,7 +400,7 @@ class Settings:
                                                    "anyone could post as any phone number")
         if production and not callback_token:
             log.warning("AT_CALLBACK_TOKEN is unset: USSD and SMS callbacks are not authenticated")
-        office_hours, office_timezone = _office_hours(env)
+        office_hours, office_timezone, office_holidays = _office_hours(env)
         return cls(
             agent_login_rate=_rate(env, "AGENT_LOGIN_RATE", cls.agent_login_rate),
             agent_login_global_rate=_rate(env, "AGENT_LOGIN_GLOBAL_RATE",
@@ -456,7 +447,7 @@ class Settings:
             and _bool(env, "SIMULATOR_ENABLED", not live_gateway),
             office_hours=office_hours,
             office_timezone=office_timezone,
-            office_holidays=_holidays(env),
+            office_holidays=office_holidays,
             office_closed_dates=_dates(env, "OFFICE_CLOSED_DATES"),
             office_open_dates=_dates(env, "OFFICE_OPEN_DATES"),
             transcript_retention_days=_int(
