@@ -137,7 +137,7 @@
   }
   function smsLoop() {
     clearTimeout(sms.poll);
-    if (!document.hidden || Date.now() < sms.until) smsFetch();
+    if (!document.hidden || Date.now() < sms.until) { smsFetch(); waFetch(); }
     sms.poll = setTimeout(smsLoop, Date.now() < sms.until ? 700 : 3000);
   }
   $("sms-form").addEventListener("submit", function (ev) {
@@ -215,6 +215,24 @@
     sheet.hidden = false;
     sheet.querySelector(".row").focus();
   }
+  /* what Guichet sends later (an agent's answer, a request's outcome) is in the outbox; the
+     answers to the user's own messages were shown at once ("answered"), so not twice */
+  var waSeen = null;
+  function waFetch() {
+    var asked = phone();
+    return fetch("/simulator/outbox?channel=whatsapp&phone=" + encodeURIComponent(asked))
+      .then(function (r) { return r.json(); }).then(function (data) {
+        if (asked !== phone()) return;
+        var first = waSeen === null;
+        if (first) waSeen = {};
+        (data.messages || []).slice().reverse().forEach(function (m) {
+          if (m.id in waSeen) return;
+          waSeen[m.id] = true;
+          if (first || m.answered) return;
+          try { waRender(JSON.parse(m.body)); } catch (e) { waBubble("in", m.body); }
+        });
+      }).catch(function () {});
+  }
   $("wa-form").addEventListener("submit", function (ev) {
     ev.preventDefault();
     var text = $("wa-text").value.trim();
@@ -230,7 +248,7 @@
   /* -- start --------------------------------------------------------------------------------- */
   phoneInput.addEventListener("change", function () {
     smsLoad(); outbox = []; sms.primed = false; smsFetch();
-    waThread.textContent = "";
+    waThread.textContent = ""; waSeen = null; waFetch();
     if (!ussd.ended) finish("Appel terminé.", "Incomplete");
   });
   fetch("/simulator/config").then(function (r) { return r.json(); }).then(function (c) {
