@@ -22,9 +22,11 @@
   var ussd = { session: null, inputs: [], code: null, timer: null, deadline: 0, ended: true };
   var screen = $("ussd-screen"), entry = $("ussd-input"), count = $("ussd-count");
 
-  function show(text) {
+  /* the counter counts the network's screen (what the 160-character limit is about), not the
+     phone's own words ("Composez…", "Connexion…") */
+  function show(text, network) {
     screen.textContent = text;
-    count.textContent = text.length + "/" + cfg.screen_max;
+    count.textContent = (network ? text.length : 0) + "/" + cfg.screen_max;
   }
   function tick() {
     if (ussd.ended) { $("ussd-timer").textContent = ""; return; }
@@ -59,8 +61,8 @@
       sessionId: ussd.session, serviceCode: ussd.code, phoneNumber: phone(), networkCode: "61601",
       text: ussd.inputs.join("*") }) }).then(function (res) { return res.text(); })
       .then(function (body) {
-        if (body.indexOf("END ") === 0) { show(body.slice(4)); finish(null, "Success"); }
-        else if (body.indexOf("CON ") === 0) { show(body.slice(4)); arm(); }
+        if (body.indexOf("END ") === 0) { show(body.slice(4), true); finish(null, "Success"); }
+        else if (body.indexOf("CON ") === 0) { show(body.slice(4), true); arm(); }
         else { finish("Erreur réseau : réponse inattendue.", "Failed"); }
       }).catch(function () { finish("Erreur réseau.", "Failed"); });
   }
