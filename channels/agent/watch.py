@@ -64,6 +64,7 @@ class Watch:
                 if self._streams <= 0:
                     self._thread = None  # the next stream starts a new watcher
                     return
+            fingerprint: tuple | None
             try:
                 fingerprint = self.desk.fingerprint()
             except Exception:  # noqa: BLE001 - the database is away: the streams wait, then retry
