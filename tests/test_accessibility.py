@@ -67,6 +67,9 @@ def _desk_with_conversations(app) -> None:
         desk.reply(ids["sms:3"], awa, f"Bien noté ({n + 1}). Votre demande est en cours "
                                       "d'instruction.")
     desk.close(ids["sms:3"], awa)
+    desk.request_callback(channel="ussd", session="ATUid_cb", user="+2290197000040",
+                          phone="+2290197000040", slot="demain matin", lang="fr",
+                          topic="passeport")
     app.config["TEST_CONVERSATIONS"] = ids
 
 
@@ -112,8 +115,12 @@ def test_the_supervisor_pages_pass_axe(page, sites):
     base = sites["guichet"]
     log_in(page, base, "eve")
     for path, name in (("/agent/queue?view=all", "queue (all)"),
+                       ("/agent/queue?view=mine", "my conversations"),
+                       ("/agent/queue?view=callbacks", "callbacks"),
                        ("/agent/supervisor", "supervisor"), ("/agent/audit", "audit log")):
         page.goto(base + path)
+        if name == "callbacks":
+            expect(page.locator("main")).to_contain_text("demain matin")
         check(page, f"console {name}")
     page.screenshot(path=str(artifacts_dir() / "console-supervisor.png"), full_page=True)
 
