@@ -59,6 +59,31 @@ def thread_count(env: Mapping[str, str] | None = None) -> int:
     return max(1, threads)
 
 
+AGENT_STREAMS_WITH_REDIS = 64
+"""Console streams per process with Redis, when ``AGENT_MAX_STREAMS`` is unset: a whole shift
+(40 agents) even if the workers' accept loops happen to give most of them to one process."""
+
+
+def agent_stream_limit(env: Mapping[str, str] | None = None) -> int:
+    """Live console screens one process serves: ``AGENT_MAX_STREAMS``, else
+
+    - with Redis, :data:`AGENT_STREAMS_WITH_REDIS`: a stream is a thread of its own beside the
+      sync hop loop (:class:`channels.serving.HopWorker`) that sleeps until the process's one
+      watcher wakes it, so it costs memory, not hops;
+    - embedded (one gthread worker), a quarter of ``GUNICORN_THREADS``: there a stream holds
+      one of the threads the hops are served by.
+
+    gunicorn's worker reads it too, to give the streams their threads.
+    """
+    env = os.environ if env is None else env
+    configured = _int(env, "AGENT_MAX_STREAMS", 0, 0, 10000)
+    if configured:
+        return configured
+    if env.get("REDIS_URL", "").strip():
+        return AGENT_STREAMS_WITH_REDIS
+    return max(1, thread_count(env) // 4)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the service reads from its environment."""
@@ -146,6 +171,10 @@ class Settings:
     """Login attempts one client address may make (limits' notation, e.g. ``10/minute``)."""
     agent_login_global_rate: str = "60/minute"
     """Login attempts every address together may make: bounds the CPU spent hashing passwords."""
+    # -- agent console: live screens --
+    agent_max_streams: int = 0
+    """Live console screens one process serves (see :func:`agent_stream_limit`); beyond, the
+    browser polls."""
 
     @property
     def production(self) -> bool:
@@ -271,4 +300,6 @@ class Settings:
             webchat_codes_per_number=_int(env, "WEBCHAT_CODES_PER_NUMBER", 3, 1, 100),
             webchat_codes_per_client=_int(env, "WEBCHAT_CODES_PER_CLIENT", 10, 1, 10000),
             webchat_max_streams=_int(env, "WEBCHAT_MAX_STREAMS", 0, 0, 10000),
+            # -- agent console: live screens --
+            agent_max_streams=agent_stream_limit(env),
         )
