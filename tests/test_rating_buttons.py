@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_whatsapp_channel import graph, wa_app  # noqa: F401 - the fixtures
 from tests.test_webchat import Visitor
-from tests.whatsapp_user import WhatsAppUser, body_of, choices_of
+from tests.test_whatsapp_channel import graph  # noqa: F401 - the fixture
+from tests.whatsapp_user import APP_SECRET, VERIFY_TOKEN, WhatsAppUser, body_of, choices_of
 
 SCORES = [f"rate:{n}" for n in range(1, 6)]
 
@@ -29,7 +29,6 @@ def hand_back(app, channel: str, session: str, user: str) -> None:
 
 @pytest.fixture
 def office_wa_app(make_app, graph):  # noqa: F811 - the fixture above
-    from tests.whatsapp_user import APP_SECRET, VERIFY_TOKEN
     return make_app(WHATSAPP_TOKEN=graph.token, WHATSAPP_PHONE_NUMBER_ID=graph.phone_number_id,
                     WHATSAPP_APP_SECRET=APP_SECRET, WHATSAPP_VERIFY_TOKEN=VERIFY_TOKEN,
                     WHATSAPP_API_URL=graph.url, OFFICE_HOURS="always")
