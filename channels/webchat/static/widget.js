@@ -209,6 +209,7 @@
     /* A language change: the answer above stays where it is (no second copy of it); a short
        note says which language is on, and the buttons come in that language. */
     var name = LANGS.filter(function (l) { return l[0] === r.lang; }).map(function (l) { return l[1]; })[0];
+    follow(r.lang);
     if (name) note(name);
     fitInput(r.input);
     showChoices(r);
