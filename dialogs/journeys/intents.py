@@ -33,6 +33,12 @@ SWITCH_WORDS = 2
 """...and only when at least this many words remain once the names the NLU recognised
 (procedures, references) are taken out: a procedure's name typed alone ("casier judiciaire",
 French words in any language) never switches; "Nɛ̌ nú casier judiciaire ?" has two Fon words."""
+NAMES = ("procedure", "reference", "npi")
+"""Entities written the same in every language: they say nothing of the message's language."""
+WRITTEN_BY_ALL = "fr"
+"""French never pulls a citizen out of the language they chose: it is the written language of
+the administration (and of every procedure's name), and many who chose Fon or Yoruba to read
+their answers type in French.  A message in Fon, Yoruba or English is a deliberate sign."""
 _WORD = re.compile(r"[^\W\d_]+")
 
 Found = dict[str, list[str]]
@@ -90,10 +96,11 @@ def follow_language(d: Dialog, conv: Conversation, result: dict) -> None:
         if confidence >= LANGUAGE_CONFIDENCE:
             conv.state["lang"] = code  # answer in the language of the question
         return
-    if code == chosen or confidence < SWITCH_CONFIDENCE:
+    if code in (chosen, WRITTEN_BY_ALL) or confidence < SWITCH_CONFIDENCE:
         return
     text = result.get("text") or ""
-    for entity in sorted(result.get("entities") or [], key=lambda e: -int(e.get("start", 0))):
+    named = [e for e in result.get("entities") or [] if e.get("entity") in NAMES]
+    for entity in sorted(named, key=lambda e: -int(e.get("start", 0))):
         start, end = entity.get("start"), entity.get("end")
         if isinstance(start, int) and isinstance(end, int):
             text = text[:start] + " " + text[end:]

@@ -1,5 +1,6 @@
 """A question written in another language than the chosen one: answered in that language when
-the message clearly is in it, never because a procedure's name looks French."""
+the message clearly is in it, never because a procedure's name looks French, and French typed
+by someone who chose another language keeps their choice."""
 
 from __future__ import annotations
 
@@ -45,7 +46,16 @@ def test_an_english_question_while_set_to_english_stays_in_english(build, nlu, d
     assert any("1,900" in part for part in reply.parts)
 
 
-def test_a_french_sentence_while_set_to_english_switches_to_french(build, nlu, desk):
+def test_a_yoruba_question_while_set_to_french_is_answered_in_yoruba(build, nlu, desk):
+    talk = Talk(build(nlu=nlu, desk=desk, languages=LANGUAGES), channel="webchat")
+    talk(start="language", locale="fr")
+    talk(choice="lang:fr", locale="fr")
+    reply = talk("Elo ni iwe irinna?")
+    assert reply.lang == "yo" and any("30,000" in part for part in reply.parts)
+
+
+def test_french_typed_after_choosing_another_language_keeps_that_language(build, nlu, desk):
+    """Many who chose Fon to read type in French (and every procedure's name is French)."""
     talk = english_web_chat(build, nlu, desk)
     reply = talk("combien coûte le casier judiciaire s'il vous plaît")
-    assert reply.lang == "fr" and any("1 900" in p.replace("\u202f", " ") for p in reply.parts)
+    assert reply.lang == "en" and any("1,900" in part for part in reply.parts)
