@@ -12,6 +12,11 @@
  * fetch (it carries the bearer token), reconnected with backoff after a network drop.  A session
  * has one stream: when another tab of it opens one, this tab's ends ("replaced") and comes back
  * only when the tab is shown again or the visitor writes.
+ * Its own words come from GET /webchat/config, in every offered language (French built in, for
+ * when that call fails); they follow the language list, which switches on a committed choice only,
+ * and the conversation's language (a reply in another language repaints them).  The same call
+ * says whether this page's site may use the chat: when it may not, the widget says so (an
+ * operator's setting, not the visitor's network) and sends nothing.
  * Proving a phone number (before "my requests" or a request) is a plain part of the dialog: the
  * bot asks the number, then the code it sent by SMS; the input switches to a phone or one-time-code
  * keyboard while it waits for them (the reply's "input").
