@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from dialogs.i18n import date, gettext_for, money
+from dialogs.i18n import date, gettext_for, money, money_in_text
 from integrations.portal.models import Procedure, RequestStatus, Submission, pick
 
 
@@ -43,7 +43,7 @@ def fact(proc: Procedure, aspect: str, lang: str) -> str:
             cost = _("gratuit")
         line = _("Coût : {cost}").format(cost=cost)
         note, _fb = pick(proc.cost_note, lang)
-        return f"{line}\n{note}" if note else line
+        return f"{line}\n{money_in_text(note, lang)}" if note else line
     if aspect in ("delay", "validity"):
         label = _("Délai : {value}") if aspect == "delay" else _("Validité : {value}")
         text, _fb = pick(proc.delay if aspect == "delay" else proc.validity, lang)
@@ -131,7 +131,7 @@ def status_lines(req: RequestStatus, lang: str, title: str | None = None, *,
     )
     note, _fb = pick(req.note, lang)
     if note and private:
-        lines.append(note)
+        lines.append(money_in_text(note, lang))
     return lines
 
 
@@ -146,8 +146,11 @@ def receipt_text(sub: Submission, title: str, lang: str, track_code: str) -> str
                 amount=money(pay.amount_xof, lang), operators=" / ".join(pay.operators)
             )
         )
-    instructions, _fb = pick(pay.instructions, lang)
-    if instructions:
-        lines.append(instructions)
+    else:
+        # Only where we state no amount: the portal writes its own ("130,000 XOF", "130 000
+        # FCFA"), which beside ours would give one receipt two ways of writing money.
+        instructions, _fb = pick(pay.instructions, lang)
+        if instructions:
+            lines.append(money_in_text(instructions, lang))
     lines.append(_("Suivi : {code} option 3.").format(code=track_code))
     return "\n".join(lines)
