@@ -146,6 +146,12 @@ class Settings:
     """Login attempts one client address may make (limits' notation, e.g. ``10/minute``)."""
     agent_login_global_rate: str = "60/minute"
     """Login attempts every address together may make: bounds the CPU spent hashing passwords."""
+    # -- mobile-money payments (the in-process sandbox plays the operator) --
+    sandbox_payment_settle_seconds: float = 20.0
+    """The in-process sandbox settles a pending payment by itself after this long, so ``make
+    run`` shows the whole journey; 0: only its admin endpoint settles."""
+    sandbox_payment_expire_seconds: float = 300.0
+    """A payment nobody approved expires after this long in the sandbox."""
 
     @property
     def production(self) -> bool:
@@ -271,4 +277,9 @@ class Settings:
             webchat_codes_per_number=_int(env, "WEBCHAT_CODES_PER_NUMBER", 3, 1, 100),
             webchat_codes_per_client=_int(env, "WEBCHAT_CODES_PER_CLIENT", 10, 1, 10000),
             webchat_max_streams=_int(env, "WEBCHAT_MAX_STREAMS", 0, 0, 10000),
+            # -- mobile-money payments --
+            sandbox_payment_settle_seconds=_float(env, "SANDBOX_PAYMENT_SETTLE_SECONDS", 20.0,
+                                                  0.0, 86400.0),
+            sandbox_payment_expire_seconds=_float(env, "SANDBOX_PAYMENT_EXPIRE_SECONDS", 300.0,
+                                                  1.0, 86400.0),
         )

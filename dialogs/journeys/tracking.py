@@ -8,10 +8,11 @@ profile remembers.
 from __future__ import annotations
 
 from dialogs.identity import owns
+from dialogs.journeys import payment
 from dialogs.journeys.core import MAX_RECENT, Dialog
 from dialogs.model import Choice, Conversation, Inbound, Reply
 from dialogs.references import normalise as normalise_reference
-from dialogs.texts import short_title, status_lines
+from dialogs.texts import payment_line, short_title, status_lines
 from integrations.portal.errors import PortalError, PortalNotFound, PortalUnavailable
 
 
@@ -50,20 +51,33 @@ def status(d: Dialog, conv: Conversation, reference: str) -> Reply:
         title = short_title(d.portal.procedure(req.procedure), lang)
     except PortalError:
         title = req.procedure
-    mine = not req.note or owns(d.portal, conv.user, reference, conv.profile)
-    return d.goto(conv, "status", {"lines": status_lines(req, lang, title, private=mine),
-                                   "ref": reference})
+    due = req.payment
+    unpaid = (due is not None and due.status == "unpaid" and due.amount_xof != 0
+              and req.status != "rejected")
+    owner = bool(req.note or due is not None) and owns(d.portal, conv.user, reference,
+                                                        conv.profile)
+    lines = status_lines(req, lang, title, private=not req.note or owner)
+    if owner and due is not None and due.amount_xof:  # what is owed: the owner's business
+        lines.append(payment_line(due, lang))
+    return d.goto(conv, "status", {"lines": lines, "ref": reference,
+                                   "pay": owner and unpaid})
 
 
 def show_status(d: Dialog, conv: Conversation) -> Reply:
     _ = d.t(conv)
-    return d.reply(conv, conv.state["data"]["lines"],
-                   choices=(Choice("sms", _("Recevoir par SMS"), kind="sms"),))
+    data = conv.state["data"]
+    choices: tuple[Choice, ...] = (Choice("sms", _("Recevoir par SMS"), kind="sms"),)
+    if data.get("pay"):
+        choices = (payment.pay_choice(d, conv), *choices)
+    return d.reply(conv, data["lines"], choices=choices)
 
 
 def on_status(d: Dialog, conv: Conversation, inbound: Inbound) -> Reply:
     _ = d.t(conv)
-    if d.choice(conv, inbound) != "sms":
+    choice = d.choice(conv, inbound)
+    if choice == "pay" and conv.state["data"].get("pay"):
+        return payment.offer(d, conv, conv.state["data"]["ref"])
+    if choice != "sms":
         return d.invalid(conv)
     data = conv.state["data"]
     d.effects.send_text(conv.user, "\n".join(data["lines"]), lang=d.lang(conv),
