@@ -113,12 +113,13 @@ def send_requests(*, user: str, lang: str, key: str) -> bool:
 
 
 def start_payment(*, user: str, lang: str, reference: str | None, operator: str, msisdn: str,
-                  channel: str, after: str | None = None, also: str | None = None) -> str:
+                  channel: str, intent: str, after: str | None = None,
+                  also: str | None = None) -> str:
     rt = current_runtime()
     return workflows.start_payment(
         rt.portal, Notifier(rt.senders, also), PaymentLedger(rt.messages.engine), rt.store,
         user=user, lang=lang, reference=reference, operator=operator, msisdn=msisdn,
-        channel=channel, after=after, final=final_attempt(),
+        channel=channel, intent=intent, after=after, final=final_attempt(),
         track_code=rt.settings.ussd_service_code)
 
 
@@ -184,7 +185,8 @@ class QueuedEffects:
         self.queue.enqueue(send_requests, user=user, lang=lang, key=key)
 
     def pay(self, *, user: str, lang: str, reference: str | None, operator: str, msisdn: str,
-            channel: str, after: str | None = None, also: str | None = None) -> None:
+            channel: str, intent: str, after: str | None = None,
+            also: str | None = None) -> None:
         self.queue.enqueue(start_payment, user=user, lang=lang, reference=reference,
-                           operator=operator, msisdn=msisdn, channel=channel, after=after,
-                           also=also)
+                           operator=operator, msisdn=msisdn, channel=channel, intent=intent,
+                           after=after, also=also)

@@ -37,6 +37,7 @@ payments = sa.Table(
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("reason", sa.String(40), nullable=True),
     sa.Column("channel", sa.String(16), nullable=False),
+    sa.Column("intent", sa.String(40), nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
     sa.UniqueConstraint("reference", "attempt", name="uq_payments_reference_attempt"),
@@ -57,12 +58,14 @@ class Attempt:
     payment_id: str | None
     reason: str | None
     channel: str
+    intent: str
+    """The confirmation that opened it (a retried job carries the same)."""
 
 
 def _attempt(row: sa.Row) -> Attempt:
     return Attempt(reference=row.reference, attempt=row.attempt, key=row.idempotency_key,
                    operator=row.operator, status=row.status, payment_id=row.payment_id,
-                   reason=row.reason, channel=row.channel)
+                   reason=row.reason, channel=row.channel, intent=row.intent)
 
 
 class PaymentLedger:
@@ -92,8 +95,8 @@ class PaymentLedger:
                 sa.select(payments).where(payments.c.payment_id == payment_id)).first()
         return _attempt(row) if row is not None else None
 
-    def open(self, reference: str, *, operator: str, msisdn: str,
-             channel: str) -> tuple[Attempt, bool]:
+    def open(self, reference: str, *, operator: str, msisdn: str, channel: str,
+             intent: str) -> tuple[Attempt, bool]:
         """The attempt to pay ``reference`` with: the last one while it is open (``created``
         False), else a new one with a new key.  Safe under races: the loser of two inserts
         of the same attempt number gets the winner's attempt."""
@@ -109,7 +112,8 @@ class PaymentLedger:
                     db.execute(payments.insert().values(
                         reference=reference, attempt=number, idempotency_key=key,
                         operator=operator, msisdn_masked=mask(msisdn), status="starting",
-                        channel=channel, created_at=now, updated_at=now))
+                        channel=channel, intent=intent[:40], created_at=now,
+                        updated_at=now))
             except sa.exc.IntegrityError:
                 continue  # another hop opened this attempt first: use theirs
             created = self.by_key(key)

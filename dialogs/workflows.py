@@ -187,8 +187,8 @@ def send_requests(portal: PortalClient, notifier: Notifier, *, user: str, lang: 
 
 def start_payment(portal: PortalClient, notifier: Notifier, ledger: PaymentLedger,
                   store: Store, *, user: str, lang: str, reference: str | None, operator: str,
-                  msisdn: str, channel: str, after: str | None, final: bool,
-                  track_code: str) -> str:
+                  msisdn: str, channel: str, intent: str, after: str | None, final: bool,
+                  track_code: str, timeout: float = BACKGROUND_TIMEOUT) -> str:
     """Start (or find again) the payment of a request; returns what was done.
 
     The attempt comes from the ledger: the open one if there is one (its key again), else a
@@ -207,8 +207,23 @@ def start_payment(portal: PortalClient, notifier: Notifier, ledger: PaymentLedge
                 code=track_code), lang=lang, key=f"pay:{after}:gave-up")
             return "gave_up"
         reference = str(found["reference"])
+    for _try in range(2):
+        outcome = _start_attempt(portal, notifier, ledger, user=user, lang=lang,
+                                 reference=reference, operator=operator, msisdn=msisdn,
+                                 channel=channel, intent=intent, final=final, timeout=timeout)
+        if outcome != "ended":
+            return outcome
+    return "ended"
+
+
+def _start_attempt(portal: PortalClient, notifier: Notifier, ledger: PaymentLedger, *,
+                   user: str, lang: str, reference: str, operator: str, msisdn: str,
+                   channel: str, intent: str, final: bool, timeout: float) -> str:
+    """POST the open attempt (its key again) or a new one.  ``ended``: the open attempt was
+    another confirmation's and had failed or expired meanwhile - open a new one for this."""
+    _ = gettext_for(lang)
     attempt, created = ledger.open(reference, operator=operator, msisdn=msisdn,
-                                   channel=channel)
+                                   channel=channel, intent=intent)
     log.info("payment attempt %s of %s (%s, %s)", attempt.attempt, reference,
              "new" if created else attempt.status, mask(msisdn))
     if attempt.status == "succeeded":
@@ -217,7 +232,7 @@ def start_payment(portal: PortalClient, notifier: Notifier, ledger: PaymentLedge
         return "already_paid"
     try:
         payment = portal.start_payment(reference, attempt.operator, msisdn, attempt.key,
-                                       timeout=BACKGROUND_TIMEOUT)
+                                       timeout=timeout)
     except PortalRejected as exc:
         code = exc.fields.get("reference") or next(iter(exc.fields.values()), "rejected")
         ledger.update(attempt.key, status="refused", reason=code)
@@ -236,6 +251,8 @@ def start_payment(portal: PortalClient, notifier: Notifier, ledger: PaymentLedge
         return "unknown"
     ledger.update(attempt.key, status=payment.status, payment_id=payment.payment_id,
                   reason=payment.reason)
+    if payment.status in ("failed", "expired") and attempt.intent != intent:
+        return "ended"  # an earlier confirmation's payment had failed: this is a new one
     if payment.status != "pending":  # settled already (a replay): say how it ended
         notifier.send(user, payment_outcome_text(payment, lang), lang=lang,
                       key=f"pay:{attempt.key}:{payment.status}")

@@ -13,6 +13,8 @@ their PIN.  Guichet never asks for, shows or keeps a PIN, and says so.
 
 from __future__ import annotations
 
+import uuid
+
 from dialogs.i18n import money
 from dialogs.identity import owns
 from dialogs.journeys.core import Dialog
@@ -183,7 +185,7 @@ def on_pay_confirm(d: Dialog, conv: Conversation, inbound: Inbound) -> Reply:
         return d.invalid(conv)
     here = conv.via is not None and conv.via.shows_later
     d.effects.pay(user=conv.user, lang=d.lang(conv), reference=data.get("ref"),
-                  after=data.get("after"), operator=data["operator"], msisdn=data["msisdn"],
+                  intent=uuid.uuid4().hex, after=data.get("after"), operator=data["operator"], msisdn=data["msisdn"],
                   channel=conv.channel, also=f"web:{conv.session}" if here else None)
     return d.reply(conv, [
         _("Validez le paiement sur votre téléphone avec votre code secret."),

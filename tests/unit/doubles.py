@@ -35,10 +35,11 @@ class RecordingEffects:
         self.done.append(("requests_later", {"user": user, "lang": lang, "key": key}))
 
     def pay(self, *, user: str, lang: str, reference: str | None, operator: str, msisdn: str,
-            channel: str, after: str | None = None, also: str | None = None) -> None:
+            channel: str, intent: str, after: str | None = None,
+            also: str | None = None) -> None:
         self.done.append(("pay", {"user": user, "lang": lang, "reference": reference,
                                   "operator": operator, "msisdn": msisdn, "channel": channel,
-                                  "after": after, "also": also}))
+                                  "intent": intent, "after": after, "also": also}))
 
     def of(self, what: str) -> list[dict[str, Any]]:
         return [details for name, details in self.done if name == what]

@@ -44,6 +44,7 @@ def test_the_whole_journey_starts_one_payment_in_the_background(build, portal, e
     done = talk("1")
     assert done.end and "code secret" in done.text and "jamais" in done.text
     (pay,) = effects.of("pay")
+    assert len(pay.pop("intent")) == 32
     assert pay == {"user": CITIZEN, "lang": "fr", "reference": reference, "operator": "mtn",
                    "msisdn": CITIZEN, "channel": "ussd", "after": None, "also": None}
 

@@ -37,6 +37,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("reason", sa.String(40), nullable=True),
         sa.Column("channel", sa.String(16), nullable=False),
+        sa.Column("intent", sa.String(40), nullable=False),
         sa.Column("created_at", DateTime, nullable=False),
         sa.Column("updated_at", DateTime, nullable=False),
         sa.UniqueConstraint("reference", "attempt", name="uq_payments_reference_attempt"),
