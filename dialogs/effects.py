@@ -36,5 +36,6 @@ class Effects(Protocol):
         ``after``: the submission key of a request being filed now, whose reference is not
         known yet: the payment starts once it is.  One attempt, one idempotency key: a retry
         never charges twice.  ``intent`` names this confirmation: a retried job carries the
-        same one, so it never opens a new attempt the citizen did not ask for.  The outcome reaches the citizen by SMS (and ``also``).
+        same one, so it never opens a new attempt the citizen did not ask for.  The outcome
+        reaches the citizen by SMS (and ``also``).
         """

@@ -185,8 +185,9 @@ def on_pay_confirm(d: Dialog, conv: Conversation, inbound: Inbound) -> Reply:
         return d.invalid(conv)
     here = conv.via is not None and conv.via.shows_later
     d.effects.pay(user=conv.user, lang=d.lang(conv), reference=data.get("ref"),
-                  intent=uuid.uuid4().hex, after=data.get("after"), operator=data["operator"], msisdn=data["msisdn"],
-                  channel=conv.channel, also=f"web:{conv.session}" if here else None)
+                  intent=uuid.uuid4().hex, after=data.get("after"), operator=data["operator"],
+                  msisdn=data["msisdn"], channel=conv.channel,
+                  also=f"web:{conv.session}" if here else None)
     return d.reply(conv, [
         _("Validez le paiement sur votre téléphone avec votre code secret."),
         _("Guichet ne vous demande jamais ce code."),
