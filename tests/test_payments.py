@@ -102,8 +102,8 @@ def test_a_failed_payment_says_why_and_a_new_attempt_is_a_new_payment(phone, app
     phone.dial()
     phone.press("3")
     status = phone.press(reference[3:].replace("-", ""))
-    assert "1 Payer maintenant" in status
-    phone.press("1", "2", "1")  # Moov, own number
+    assert "2 Payer maintenant" in status
+    phone.press("2", "2", "1")  # pay: Moov, own number
     phone.choose("1")
     second = wait_for(lambda: _payments(sandbox)[1:] or None)[0]
     assert second["operator"] == "moov" and second["idempotency_key"] != first[

@@ -68,7 +68,7 @@ def show_status(d: Dialog, conv: Conversation) -> Reply:
     data = conv.state["data"]
     choices: tuple[Choice, ...] = (Choice("sms", _("Recevoir par SMS"), kind="sms"),)
     if data.get("pay"):
-        choices = (payment.pay_choice(d, conv), *choices)
+        choices = (*choices, payment.pay_choice(d, conv))  # "1 receive by SMS" stays 1
     return d.reply(conv, data["lines"], choices=choices)
 
 
