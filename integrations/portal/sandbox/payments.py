@@ -221,7 +221,7 @@ def _announce_steps(state: SandboxState, db: sqlite3.Connection,
         "SELECT r.reference, r.submitted_at, r.events, COALESCE(a.steps, 0) AS steps "
         "FROM requests r LEFT JOIN announced a ON a.reference = r.reference "
         "WHERE COALESCE(a.steps, 0) < ? AND r.submitted_at >= ?",
-        (len(AUTOMATIC) - 1, now - (last + 2) * step)).fetchall()
+        (len(AUTOMATIC) - 1, now - last * step - 86400)).fetchall()
     new = []
     for row in rows:
         manual = json.loads(row["events"])
