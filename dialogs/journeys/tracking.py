@@ -57,10 +57,13 @@ def status(d: Dialog, conv: Conversation, reference: str) -> Reply:
     owner = bool(req.note or due is not None) and owns(d.portal, conv.user, reference,
                                                         conv.profile)
     lines = status_lines(req, lang, title, private=not req.note or owner)
-    if owner and due is not None and due.amount_xof:  # what is owed: the owner's business
+    if owner and due is not None and due.amount_xof and (req.status != "rejected"
+                                                          or due.status != "unpaid"):
+        # what is owed, the owner's business; nothing is owed on a refused request
         lines.append(payment_line(due, lang))
-    return d.goto(conv, "status", {"lines": lines, "ref": reference,
-                                   "pay": owner and unpaid})
+    pay = {"ref": reference, "slug": req.procedure, "amount": due.amount_xof} \
+        if owner and unpaid and due is not None else None
+    return d.goto(conv, "status", {"lines": lines, "ref": reference, "pay": pay})
 
 
 def show_status(d: Dialog, conv: Conversation) -> Reply:
@@ -75,8 +78,11 @@ def show_status(d: Dialog, conv: Conversation) -> Reply:
 def on_status(d: Dialog, conv: Conversation, inbound: Inbound) -> Reply:
     _ = d.t(conv)
     choice = d.choice(conv, inbound)
-    if choice == "pay" and conv.state["data"].get("pay"):
-        return payment.offer(d, conv, conv.state["data"]["ref"])
+    pay = conv.state["data"].get("pay")
+    if choice == "pay" and pay:  # checked on this screen: no second portal call on the hop
+        if pay["amount"] is None:
+            return payment.offer(d, conv, pay["ref"])  # says where to confirm the fee
+        return d.goto(conv, "pay", dict(pay))
     if choice != "sms":
         return d.invalid(conv)
     data = conv.state["data"]
