@@ -221,3 +221,20 @@ def test_two_hops_racing_open_one_attempt(engine):
     second, created = ledger.open("SP-2026-000123", operator="moov", msisdn=OWNER,
                                   channel="sms", intent="again")
     assert created and second.attempt == 2 and second.key != attempt.key
+
+
+def test_the_in_process_sandbox_settles_by_itself_so_a_demo_completes(make_app, at_fake,
+                                                                      tmp_path, monkeypatch):
+    fake, url = at_fake
+    monkeypatch.setenv("SANDBOX_DB", str(tmp_path / "demo-portal.db"))  # read at build
+    app = make_app(PORTAL_URL="", SANDBOX_PAYMENT_SETTLE_SECONDS="0.5", AT_USERNAME=fake.username,
+                   AT_API_KEY=fake.api_key, AT_API_URL=url)
+    phone = Phone(app.test_client())
+    reference = _file_and_pay(phone, fake)
+
+    def paid() -> bool:
+        phone.dial()
+        phone.press("3")
+        return "payé" in phone.press(reference[3:].replace("-", ""))
+
+    assert wait_for(paid, timeout=10)
