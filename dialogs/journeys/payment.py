@@ -20,9 +20,8 @@ from dialogs.identity import owns
 from dialogs.journeys.core import Dialog
 from dialogs.model import Choice, Conversation, Inbound, Reply
 from dialogs.phones import to_e164
-from dialogs.texts import where_to_ask
 from integrations.portal.errors import PortalError, PortalNotFound
-from integrations.portal.models import OPERATORS
+from integrations.portal.models import OPERATORS, pick
 
 OPERATOR_NAMES = {"mtn": "MTN MoMo", "moov": "Moov Money", "celtiis": "Celtiis Cash"}
 """Brand names, the same in every language."""
@@ -87,12 +86,15 @@ def offer(d: Dialog, conv: Conversation, reference: str) -> Reply:
         return d.reply(conv, [_("Ce service est gratuit : rien à payer.")], end=True,
                        expects="nothing")
     if amount is None:
-        lines = [_("Montant à confirmer : ce paiement ne peut pas se faire ici.")]
         try:
-            lines += where_to_ask(d.portal.procedure(req.procedure), ("cost",), lang)
+            where = pick(d.portal.procedure(req.procedure).where, lang)[0]
         except PortalError:
-            lines.append(_("Pour confirmer : appelez le 135 (Allo Service Public)."))
-        return d.reply(conv, lines, end=True, expects="nothing")
+            where = None
+        return d.reply(conv, [
+            _("Montant à confirmer : ce paiement ne peut pas se faire ici."),
+            _("Pour confirmer : {where}, ou le 135 (Allo Service Public).").format(where=where)
+            if where else _("Pour confirmer : appelez le 135 (Allo Service Public).")],
+            end=True, expects="nothing")
     return d.goto(conv, "pay", {"ref": reference, "slug": req.procedure, "amount": amount})
 
 

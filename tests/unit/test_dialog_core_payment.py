@@ -3,6 +3,8 @@ amount, confirm), only for the number that filed it, never for an unknown or zer
 
 from __future__ import annotations
 
+from dialogs.model import Inbound
+from integrations.portal.sandbox.state import EXTENSION
 from tests.unit.conftest import CITIZEN, STRANGER, Talk, ids
 from tests.unit.test_dialog_core_forms import _to_review
 
@@ -95,20 +97,30 @@ def test_later_ends_without_paying(build, effects):
 
 
 def test_an_unknown_fee_cannot_be_paid_here_and_says_where(build, portal, effects):
+    portal.app.extensions[EXTENSION].catalogue.forms["casier-judiciaire"]["fee_xof"] = None
+    reference = portal.file(CITIZEN)
+    talk = Talk(build(), "ussd")
+    status = _track(talk, reference)
+    assert "pay" in ids(status) and not any("Paiement" in p for p in status.parts)
+    said = talk(choice="pay")
+    assert said.end and said.parts[0].startswith("Montant à confirmer")
+    assert said.parts[1].startswith("Pour confirmer :") and "135" in said.parts[1]
+    assert not effects.of("pay")
+
+
+def test_a_free_request_offers_nothing_to_pay(build, portal):
+    portal.app.extensions[EXTENSION].catalogue.forms["casier-judiciaire"]["fee_xof"] = 0
+    reference = portal.file(CITIZEN)
+    assert "pay" not in ids(_track(Talk(build(), "ussd"), reference))
+
+
+def test_payer_by_sms_from_another_number_is_refused(build, portal, effects):
     from dialogs.journeys import payment
 
     reference = portal.file(CITIZEN)
     manager = build()
-    talk = Talk(manager, "sms")
-    talk(start="home")
-    conv = manager.load("sms", talk.session, CITIZEN)
-    conv.via = None
-    # a request whose procedure's fee the portal does not know
-    conv.state["data"] = {}
-    reply = payment.offer(manager, conv, "SP-2026-999999")
-    assert reply.text == "Aucune demande SP-2026-999999."
-    stranger = manager.load("sms", "x", STRANGER)
-    stranger.state = {"at": "home", "data": {}}
+    stranger = manager.load("sms", "sms:x", STRANGER)
+    manager.step(stranger, Inbound("sms", STRANGER, "sms:x", start="home"))
     refused = payment.offer(manager, stranger, reference)
-    assert "Seul le numéro qui a fait la demande" in refused.text
-    assert not effects.of("pay")
+    assert refused.text == f"Seul le numéro qui a fait la demande {reference} peut la payer."
+    assert refused.end and not effects.of("pay")
