@@ -238,3 +238,32 @@ def test_the_in_process_sandbox_settles_by_itself_so_a_demo_completes(make_app, 
         return "payé" in phone.press(reference[3:].replace("-", ""))
 
     assert wait_for(paid, timeout=10)
+
+
+def test_web_chat_pays_with_buttons_once_the_number_is_proven(make_app, at_fake, sandbox):
+    from tests.test_webchat import Visitor, ids, plain
+    from tests.test_webchat_identity import file_request, prove
+
+    fake, url = at_fake
+    app = make_app(AT_USERNAME=fake.username, AT_API_KEY=fake.api_key, AT_API_URL=url)
+    owner = "+2290197000311"
+    reference = file_request(sandbox, owner)
+    stranger = Visitor(app.test_client(), phone=owner)  # a number typed, never proven
+    stranger.send(start="track", lang="fr")
+    seen = stranger.send(text=reference)
+    assert "pay" not in ids(seen) and "Paiement" not in plain(seen["parts"])
+
+    visitor = Visitor(app.test_client())
+    listed = prove(visitor, fake, owner)
+    status = visitor.send(choice=f"ref:{reference}")
+    assert "pay" in ids(status)
+    ops = visitor.send(choice="pay")
+    assert [c["label"] for c in ops["choices"] if c["id"].startswith("op:")] == [
+        "MTN MoMo", "Moov Money", "Celtiis Cash"]
+    assert listed and ids(visitor.send(choice="op:moov"))[:2] == ["self", "other"]
+    confirm = visitor.send(choice="self")
+    assert "Moov Money" in plain(confirm["parts"]) and "1 900" in plain(confirm["parts"])
+    done = visitor.send(choice="confirm")
+    assert done["end"] and "jamais" in plain(done["parts"])
+    (payment,) = wait_for(lambda: _payments(sandbox) or None)
+    assert payment["operator"] == "moov" and payment["msisdn"] == owner
