@@ -227,6 +227,7 @@ def admin_status(reference: str) -> Response:
     if not isinstance(note, dict):
         return _error(422, "note must be a string or a {lang: text} map", {"note": "type"})
     ref = reference.strip().upper()
+    sweep(state, force=True)  # steps reached before this one are announced first
     now = state.clock()
     event = {"status": body["status"], "at": now, "note": note}
     if not state.store.add_event(ref, event):
@@ -234,6 +235,9 @@ def admin_status(reference: str) -> Response:
     with state.store.write() as db:
         told = events.append(db, "request.status_changed", ref, state.iso(now),
                              status=body["status"])
+        db.execute(  # an admin status stops the automatic steps: none left to announce
+            "INSERT INTO announced (reference, steps) VALUES (?, 99) "
+            "ON CONFLICT(reference) DO UPDATE SET steps = 99", (ref,))
     state.deliver([told])
     stored = state.store.get(ref)
     assert stored is not None

@@ -191,6 +191,8 @@ def sweep(state: SandboxState, *, force: bool = False) -> list[dict[str, Any]]:
         return []  # another thread is sweeping
     try:
         state.last_sweep = now
+        if not _anything_due(state, now):
+            return []  # the usual case: no write transaction on every API call
         new: list[dict[str, Any]] = []
         with state.store.write() as db:
             for row in db.execute("SELECT * FROM payments WHERE status = 'pending'").fetchall():
@@ -209,6 +211,21 @@ def sweep(state: SandboxState, *, force: bool = False) -> list[dict[str, Any]]:
         state.sweep_lock.release()
     state.deliver(new)
     return new
+
+
+def _anything_due(state: SandboxState, now: float) -> bool:
+    """A cheap read: a pending payment old enough to settle or expire, or a request that may
+    have reached an automatic step not yet announced."""
+    wait = min(state.settle_seconds if state.settle_seconds is not None else float("inf"),
+               state.expire_seconds)
+    if state.store.read("SELECT 1 FROM payments WHERE status = 'pending' AND created_at <= ?"
+                        " LIMIT 1", (now - wait,)):
+        return True
+    step, last = state.step_seconds, AUTOMATIC[-1][1]
+    return bool(state.store.read(
+        "SELECT 1 FROM requests r LEFT JOIN announced a ON a.reference = r.reference "
+        "WHERE COALESCE(a.steps, 0) < ? AND r.submitted_at >= ? AND r.submitted_at <= ? "
+        "LIMIT 1", (len(AUTOMATIC) - 1, now - last * step - 86400, now - step)))
 
 
 def _announce_steps(state: SandboxState, db: sqlite3.Connection,
