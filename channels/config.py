@@ -175,6 +175,12 @@ class Settings:
     agent_max_streams: int = 0
     """Live console screens one process serves (see :func:`agent_stream_limit`); beyond, the
     browser polls."""
+    # -- mobile-money payments (the in-process sandbox plays the operator) --
+    sandbox_payment_settle_seconds: float = 20.0
+    """The in-process sandbox settles a pending payment by itself after this long, so ``make
+    run`` shows the whole journey; 0: only its admin endpoint settles."""
+    sandbox_payment_expire_seconds: float = 300.0
+    """A payment nobody approved expires after this long in the sandbox."""
 
     @property
     def production(self) -> bool:
@@ -302,4 +308,9 @@ class Settings:
             webchat_max_streams=_int(env, "WEBCHAT_MAX_STREAMS", 0, 0, 10000),
             # -- agent console: live screens --
             agent_max_streams=agent_stream_limit(env),
+            # -- mobile-money payments --
+            sandbox_payment_settle_seconds=_float(env, "SANDBOX_PAYMENT_SETTLE_SECONDS", 20.0,
+                                                  0.0, 86400.0),
+            sandbox_payment_expire_seconds=_float(env, "SANDBOX_PAYMENT_EXPIRE_SECONDS", 300.0,
+                                                  1.0, 86400.0),
         )

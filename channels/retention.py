@@ -12,6 +12,8 @@
   (``outbound_messages``): ``RETENTION_OUTBOUND_DAYS`` (30)
 - the console's audit log (``agent_audit``): ``RETENTION_AUDIT_DAYS`` (365)
 - console sessions (``agent_sessions``): two days
+- mobile-money payment attempts (``payments``: reference, operator, masked number, outcome),
+  a record of money asked for: ``RETENTION_AUDIT_DAYS`` (365)
 
 Opt-outs (``sms_optouts``) are kept while they stand: they are a promise to the citizen.  The
 anonymous hand-off figures (``agent_handoffs``) hold no personal data and stay.
@@ -37,6 +39,7 @@ from channels.config import Settings
 from channels.outbox import outbound
 from channels.sms.inbox import inbound
 from dialogs.desk.retention import purge_agent_records
+from dialogs.payments import PaymentLedger
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +64,8 @@ def purge(settings: Settings, engine: sa.Engine, *, now: dt.datetime | None = No
         counts["outbound_messages"] = db.execute(outbound.delete().where(
             outbound.c.updated_at < now - dt.timedelta(days=settings.retention_outbound_days)
         )).rowcount
+    counts["payments"] = PaymentLedger(engine).purge(
+        now - dt.timedelta(days=settings.retention_audit_days))
     log.info("retention purge done", extra=counts)
     return counts
 

@@ -78,13 +78,17 @@ class Runtime:
 def _sandbox_url(settings: Settings, closers: list) -> str:
     """Serve the sandbox portal in this process and return its base URL."""
     from integrations.portal.sandbox import create_sandbox_app, serve_in_thread, stop_server
+    from integrations.portal.sandbox.payments import start_ticker
 
     db_path = os.environ.get("SANDBOX_DB") or str(ROOT / "var" / "sandbox-portal.db")
     os.makedirs(os.path.dirname(os.path.abspath(db_path)), exist_ok=True)
     app = create_sandbox_app(db_path=db_path, api_key=settings.portal_api_key,
-                             step_seconds=settings.sandbox_step_seconds)
+                             step_seconds=settings.sandbox_step_seconds,
+                             settle_seconds=settings.sandbox_payment_settle_seconds or None,
+                             expire_seconds=settings.sandbox_payment_expire_seconds)
     url, server = serve_in_thread(app, log_requests=False)
     closers.append(lambda: stop_server(server))
+    closers.append(start_ticker(app))  # payments settle and events go out unprompted
     log.info("sandbox portal served in-process", extra={"url": url})
     return url
 

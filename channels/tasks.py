@@ -18,6 +18,7 @@ from flask import current_app
 from channels.queue import TaskQueue, final_attempt
 from dialogs import workflows
 from dialogs.handoff import Exchange
+from dialogs.payments import PaymentLedger
 from dialogs.sender import Outgoing, Senders, channel_for
 from dialogs.store import StoreUnavailable
 
@@ -111,6 +112,17 @@ def send_requests(*, user: str, lang: str, key: str) -> bool:
                                    key=key, final=final_attempt())
 
 
+def start_payment(*, user: str, lang: str, reference: str | None, operator: str, msisdn: str,
+                  channel: str, intent: str, after: str | None = None,
+                  also: str | None = None) -> str:
+    rt = current_runtime()
+    return workflows.start_payment(
+        rt.portal, Notifier(rt.senders, also), PaymentLedger(rt.messages.engine), rt.store,
+        user=user, lang=lang, reference=reference, operator=operator, msisdn=msisdn,
+        channel=channel, intent=intent, after=after, final=final_attempt(),
+        track_code=rt.settings.ussd_service_code)
+
+
 def send_sms(*, user: str, text: str, lang: str, key: str, force: bool = False) -> str:
     """Jobs queued under this name before the Sender port: through the router now."""
     return current_runtime().senders.send(Outgoing("sms", user, text, lang, key))
@@ -171,3 +183,10 @@ class QueuedEffects:
 
     def requests_later(self, *, user: str, lang: str, key: str) -> None:
         self.queue.enqueue(send_requests, user=user, lang=lang, key=key)
+
+    def pay(self, *, user: str, lang: str, reference: str | None, operator: str, msisdn: str,
+            channel: str, intent: str, after: str | None = None,
+            also: str | None = None) -> None:
+        self.queue.enqueue(start_payment, user=user, lang=lang, reference=reference,
+                           operator=operator, msisdn=msisdn, channel=channel, intent=intent,
+                           after=after, also=also)

@@ -27,3 +27,15 @@ class Effects(Protocol):
 
     def requests_later(self, *, user: str, lang: str, key: str) -> None:
         """Fetch the citizen's requests when the portal answers again, and SMS the list."""
+
+    def pay(self, *, user: str, lang: str, reference: str | None, operator: str, msisdn: str,
+            channel: str, intent: str, after: str | None = None,
+            also: str | None = None) -> None:
+        """Start a mobile-money payment of ``reference``'s fee from ``msisdn`` (E.164).
+
+        ``after``: the submission key of a request being filed now, whose reference is not
+        known yet: the payment starts once it is.  One attempt, one idempotency key: a retry
+        never charges twice.  ``intent`` names this confirmation: a retried job carries the
+        same one, so it never opens a new attempt the citizen did not ask for.  The outcome
+        reaches the citizen by SMS (and ``also``).
+        """

@@ -190,8 +190,8 @@ def goodbye(d: Dialog, conv: Conversation, found: Found) -> Reply | None:
     return d.reply(conv, [_("Au revoir et merci.")], end=True, expects="nothing")
 
 
-AFFIRM = {"confirm": "confirm", "resume": "yes"}
-DENY = {"confirm": "cancel", "resume": "no"}
+AFFIRM = {"confirm": "confirm", "resume": "yes", "submitted": "pay", "pay_confirm": "confirm"}
+DENY = {"confirm": "cancel", "resume": "no", "submitted": "done", "pay_confirm": "cancel"}
 """What "yes" and "no" pick on the screens that ask a yes/no question."""
 
 

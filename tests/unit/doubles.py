@@ -34,6 +34,13 @@ class RecordingEffects:
     def requests_later(self, *, user: str, lang: str, key: str) -> None:
         self.done.append(("requests_later", {"user": user, "lang": lang, "key": key}))
 
+    def pay(self, *, user: str, lang: str, reference: str | None, operator: str, msisdn: str,
+            channel: str, intent: str, after: str | None = None,
+            also: str | None = None) -> None:
+        self.done.append(("pay", {"user": user, "lang": lang, "reference": reference,
+                                  "operator": operator, "msisdn": msisdn, "channel": channel,
+                                  "intent": intent, "after": after, "also": also}))
+
     def of(self, what: str) -> list[dict[str, Any]]:
         return [details for name, details in self.done if name == what]
 
