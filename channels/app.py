@@ -18,6 +18,9 @@ from channels.agent.console import bp as agent_bp
 from channels.config import Settings
 from channels.outbox import deadletter
 from channels.parse import bp as nlu_bp
+from channels.portal_events import bp as portal_events_bp
+from channels.portal_events import intake as portal_intake
+from channels.portal_events.polling import Poller
 from channels.queue import ThreadQueue
 from channels.sessions import BrowserSessionInterface
 from channels.simulator import bp as simulator_bp
@@ -72,6 +75,8 @@ def create_app(settings: Settings | None = None, rt: runtime.Runtime | None = No
                             redis_url=settings.redis_url)
     app.register_blueprint(webchat_bp)
     app.register_blueprint(simulator_bp)
+    app.register_blueprint(portal_events_bp)
+    rt.portal_events.target = lambda event: portal_intake.accept(app, event)
     if isinstance(rt.queue, ThreadQueue):
         # embedded: no worker purges personal data past its retention (make worker does with
         # Redis). Unanswered SMS are the runtime's sweep's business: an app built by a command
@@ -79,6 +84,8 @@ def create_app(settings: Settings | None = None, rt: runtime.Runtime | None = No
         purger = retention.Purger(lambda: retention.purge(settings, rt.messages.engine),
                                   first_after=60.0).start()
         rt.closers.append(purger.stop)
+        if settings.portal_poll_seconds:  # the portal's events may stop: ask it now and then
+            rt.closers.append(Poller(app, settings.portal_poll_seconds).start().stop)
     # Load the NLU model now, off the request path, so the first question is not slow.
     threading.Thread(target=rt.nlu.warm, name="nlu-warmup", daemon=True).start()
 
