@@ -96,8 +96,9 @@ class NewsRecords:
         """Record an event; True only for the first delivery of its id, whoever races."""
         with self.engine.begin() as db:
             done = db.execute(_insert_once(db, portal_events, ["id"]).values(
-                id=event_id, type=kind, reference=reference, received_at=_now()))
-        return bool(done.rowcount)
+                id=event_id, type=kind, reference=reference, received_at=_now())
+                .returning(portal_events.c.id)).first()
+        return done is not None  # (rowcount is not reliable for ON CONFLICT on every driver)
 
     def forget(self, event_id: str) -> None:
         """The event could not be queued: let the portal's next delivery be the first."""
@@ -117,8 +118,9 @@ class NewsRecords:
         with self.engine.begin() as db:
             done = db.execute(_insert_once(db, followed_requests, ["reference"]).values(
                 reference=reference.upper(), channel=channel, address=address[:64],
-                phone=phone, lang=lang, closed=False, created_at=_now()))
-        return bool(done.rowcount)
+                phone=phone, lang=lang, closed=False, created_at=_now())
+                .returning(followed_requests.c.id)).first()
+        return done is not None
 
     def get(self, reference: str) -> Followed | None:
         with self.engine.connect() as db:

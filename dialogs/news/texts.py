@@ -32,7 +32,7 @@ def _failure(reason: str | None, lang: str) -> str:
 def _retry(channel: str, reference: str, lang: str, track_code: str) -> str:
     _ = gettext_for(lang)
     if channel == "ussd":
-        return _("Pour réessayer, composez {code} puis Payer.").format(code=track_code)
+        return _("Pour réessayer, composez {code}, option 3 (suivi).").format(code=track_code)
     if channel == "sms":
         return _("Pour réessayer, envoyez PAYER {ref}.").format(ref=reference)
     return _("Pour réessayer, écrivez PAYER {ref} ici.").format(ref=reference)
