@@ -28,6 +28,7 @@ from channels.sms.blueprint import bp as sms_bp
 from channels.ussd import bp as ussd_bp
 from channels.webchat import bp as webchat_bp
 from channels.whatsapp import bp as whatsapp_bp
+from channels.whatsapp import window
 from channels.whatsapp.alerts import token_expired
 from channels.whatsapp.simulate import Simulation
 
@@ -60,6 +61,8 @@ def create_app(settings: Settings | None = None, rt: runtime.Runtime | None = No
     # What some parts need of a channel they may not import, handed down from here:
     if rt.whatsapp is not None:
         app.extensions["simulate"] = {"whatsapp": Simulation(rt.whatsapp)}
+        # the console offers the reopening template once a citizen's 24-hour window has closed
+        app.extensions["whatsapp_window"] = lambda wa_id: window.is_open(rt.store, wa_id)
     app.extensions["readiness_warnings"] = [
         lambda: "whatsapp token expired: renew WHATSAPP_TOKEN" if token_expired(rt.store) else None,
     ]

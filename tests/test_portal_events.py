@@ -399,3 +399,34 @@ def test_no_polling_while_events_are_heard(make_app, at_fake, sandbox):
     move(sandbox, ref, "in_progress")
     with app.app_context():
         assert polling.round_(rt) == 0  # an event was just heard
+
+
+# -- the console: an agent's reply to a citizen who has gone quiet ------------------------------
+
+
+def test_the_console_offers_the_template_to_reopen_a_closed_whatsapp_window(news_app, graph):
+    from dialogs.handoff import Exchange
+    from tests.test_agent_console import PASSWORD, console
+
+    rt = rt_of(news_app)
+    desk = rt.desk
+    desk.accounts.add(login="awa", password=PASSWORD, role="agent", languages="fr,en",
+                      display_name="Awa")
+    user, session = f"+{WA_ID}", f"wa:{WA_ID}"
+    desk.record(Exchange("whatsapp", session, user, "in", "je veux un agent", "fr",
+                         intent="human_handoff"))
+    desk.enqueue(channel="whatsapp", session=session, user=user, lang="fr", reason="asked",
+                 topic=None)
+    awa = console(news_app, "awa")
+    (conv,) = desk.queue(desk.accounts.by_login("awa"), "waiting")
+    assert awa.post(f"/agent/c/{conv.id}/take").status_code == 200
+    page = awa.get(f"/agent/c/{conv.id}")
+    assert "Envoyer le modèle pour rouvrir" in page.text  # never wrote: no window
+    answer = awa.post(f"/agent/c/{conv.id}/reopen")
+    assert answer.status_code == 200 and answer.json["status"] == "queued_template"
+    drain(news_app)
+    sent = wait_for(lambda: graph.messages_to(WA_ID))
+    assert sent[-1]["type"] == "template"
+    assert sent[-1]["template"]["name"] == "guichet_reopen"
+    window.opened(rt.store, WA_ID, time.time())  # the citizen answered
+    assert "Envoyer le modèle pour rouvrir" not in awa.get(f"/agent/c/{conv.id}").text
