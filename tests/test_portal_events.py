@@ -430,3 +430,23 @@ def test_the_console_offers_the_template_to_reopen_a_closed_whatsapp_window(news
     assert sent[-1]["template"]["name"] == "guichet_reopen"
     window.opened(rt.store, WA_ID, time.time())  # the citizen answered
     assert "Envoyer le modèle pour rouvrir" not in awa.get(f"/agent/c/{conv.id}").text
+
+
+def test_followed_numbers_are_purged_after_their_retention(engine):
+    from channels import retention
+    from dialogs.news.records import followed_requests
+
+    records = NewsRecords(engine)
+    for ref in ("SP-2026-000001", "SP-2026-000002", "SP-2026-000003"):
+        records.follow(reference=ref, channel="sms", address=USSD_PHONE, phone=USSD_PHONE,
+                       lang="fr")
+    records.claim_status("SP-2026-000001", "ready")  # told, closed
+    records.claim_status("SP-2026-000002", "in_progress")  # still open
+    records.first_delivery("evt-1", "payment.succeeded", "SP-2026-000001")
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=41)
+    counts = retention.purge(Settings.from_env({"RETENTION_OUTBOUND_DAYS": "40"}), engine,
+                             now=later)
+    assert counts["followed_requests"] == 1 and counts["portal_events"] == 1
+    with engine.connect() as db:
+        kept = sorted(db.execute(sa.select(followed_requests.c.reference)).scalars())
+    assert kept == ["SP-2026-000002", "SP-2026-000003"]
