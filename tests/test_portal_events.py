@@ -450,3 +450,13 @@ def test_followed_numbers_are_purged_after_their_retention(engine):
     with engine.connect() as db:
         kept = sorted(db.execute(sa.select(followed_requests.c.reference)).scalars())
     assert kept == ["SP-2026-000002", "SP-2026-000003"]
+
+
+def test_odd_signature_headers_are_refused_not_crashed(news_app):
+    body = json.dumps(event("payment.failed", "SP-2026-000001")).encode()
+    client = news_app.test_client()
+    for header in ("sha256=é" + "0" * 63, "sha256=", "sha256", " ", "sha256=" + "0" * 10000):
+        response = client.post("/portal/events", data=body,
+                               headers={"X-Portal-Signature": header.encode().decode("latin-1")})
+        assert response.status_code in (401, 403), header
+    assert events_recorded(news_app) == 0

@@ -44,13 +44,18 @@ def validate(data: Any) -> dict:
     if not isinstance(reference, str) or not REFERENCE.match(reference.strip()):
         raise Invalid("reference: a request reference such as SP-2026-000123 is required")
     event = {"id": event_id, "type": kind, "reference": reference.strip().upper()}
-    for name, limit in (("status", 20), ("payment_id", 100), ("at", 40), ("reason", 40)):
+    for name, limit in (("status", 20), ("payment_id", 100)):
         value = data.get(name)
         if value is None:
             continue
         if not isinstance(value, str) or len(value) > limit:
             raise Invalid(f"{name}: a string of at most {limit} characters")
         event[name] = value
+    at, reason = data.get("at"), data.get("reason")
+    if isinstance(at, str | int | float) and not isinstance(at, bool):  # ISO text or epoch
+        event["at"] = str(at)[:40]
+    if isinstance(reason, str) and len(reason) <= 40:  # an extra: why a payment failed
+        event["reason"] = reason
     return event
 
 
@@ -84,3 +89,6 @@ def accept(app: Flask, event: dict) -> str:
             metrics.PORTAL_EVENTS.labels("invalid").inc()
             log.warning("portal event refused", extra={"error": str(exc)})
             return "invalid"
+        except Exception:  # the database or the queue is down: polling will find the change
+            log.exception("portal event not queued")
+            return "error"

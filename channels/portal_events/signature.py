@@ -17,6 +17,6 @@ def sign(secret: str, body: bytes) -> str:
 def valid(secret: str, body: bytes, header: str | None) -> bool:
     """True when ``header`` is the signature of the exact bytes received (compared in
     constant time: a byte-by-byte comparison would tell a forger how much was right)."""
-    if not header or not header.startswith(PREFIX):
-        return False
-    return hmac.compare_digest(sign(secret, body), header.strip())
+    if not header or not header.startswith(PREFIX) or not header.isascii():
+        return False  # (compare_digest refuses non-ASCII text: a forged header is no 500)
+    return hmac.compare_digest(sign(secret, body), header.strip().lower())
