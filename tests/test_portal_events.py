@@ -460,3 +460,28 @@ def test_odd_signature_headers_are_refused_not_crashed(news_app):
                                headers={"X-Portal-Signature": header.encode().decode("latin-1")})
         assert response.status_code in (401, 403), header
     assert events_recorded(news_app) == 0
+
+
+# -- end to end: filed on USSD, told by SMS ----------------------------------------------------
+
+
+def test_a_request_filed_on_ussd_is_followed_and_its_news_reaches_the_phone(
+        news_app, at_fake, sandbox):
+    import re
+
+    from tests.ussd_phone import Phone, fill_casier_form
+
+    phone = Phone(news_app.test_client(), number="+2290197000055")
+    fill_casier_form(phone)
+    phone.choose("1")  # Confirmer
+    receipt = wait_for(lambda: sms_to(at_fake, phone.number))
+    ref = re.search(r"SP-\d{4}-\d{6}", receipt[0]).group(0)
+    followed = rt_of(news_app).news.records.get(ref)
+    assert (followed.channel, followed.address, followed.lang) == ("ussd", phone.number, "fr")
+    post(news_app, event("payment.succeeded", ref, payment_id="pay-9"))
+    drain(news_app)
+    move(sandbox, ref, "ready", {"fr": "Tribunal de Cotonou"})
+    post(news_app, event("request.status_changed", ref, status="ready"))
+    drain(news_app)
+    texts = sms_to(at_fake, phone.number)
+    assert len(texts) == 3 and "paiement recu" in texts[1] and "est prete" in texts[2]
