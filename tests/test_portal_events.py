@@ -485,3 +485,19 @@ def test_a_request_filed_on_ussd_is_followed_and_its_news_reaches_the_phone(
     drain(news_app)
     texts = sms_to(at_fake, phone.number)
     assert len(texts) == 3 and "paiement recu" in texts[1] and "est prete" in texts[2]
+
+
+def test_rq_keeps_held_news_in_redis_until_it_is_due(redis_url):
+    from rq.registry import ScheduledJobRegistry
+
+    from channels.portal_events.tasks import send_held
+    from channels.queue import RQQueue, enqueue_in
+
+    queue = RQQueue(redis_url)
+    message = {"channel": "sms", "user": USSD_PHONE, "text": "x", "lang": "fr", "key": "k"}
+    enqueue_in(queue, 3600, send_held, message=message)
+    registry = ScheduledJobRegistry(queue=queue.queue)
+    (job_id,) = registry.get_job_ids()
+    job = queue.queue.fetch_job(job_id)
+    assert job.kwargs == {"message": message} and queue.queue.count == 0
+    assert 3500 < registry.get_scheduled_time(job_id).timestamp() - time.time() < 3700
