@@ -37,6 +37,8 @@ from channels.envparse import (  # noqa: F401 - the names callers and tests impo
 )
 
 ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE_LANGUAGES = {"fr": "fr", "en": "en", "yo": "yo", "fon": "fr"}
+"""Meta has no Fon: a Fon speaker's template is the French one (its parameters in Fon)."""
 XROAD_ID = re.compile(r"^[^/\s]+/[^/\s]+/[^/\s]+/[^/\s]+$")
 XROAD_SERVICE_ID = re.compile(r"^[^/\s]+/[^/\s]+/[^/\s]+/[^/\s]+/[^/\s]+$")
 log = logging.getLogger(__name__)
@@ -181,6 +183,23 @@ class Settings:
     run`` shows the whole journey; 0: only its admin endpoint settles."""
     sandbox_payment_expire_seconds: float = 300.0
     """A payment nobody approved expires after this long in the sandbox."""
+    # -- the portal's news: signed events, polling fallback, quiet hours, WhatsApp templates --
+    portal_webhook_secret: str | None = None
+    """``PORTAL_WEBHOOK_SECRET``: the HMAC key of ``POST /portal/events`` (required in prod)."""
+    quiet_hours: str = "21:00-07:00"
+    """``QUIET_HOURS``: no SMS news then (office time zone); held until they end. ``off``."""
+    portal_poll_seconds: int = 60
+    """``PORTAL_POLL_SECONDS``: how often the polling fallback looks (0: never)."""
+    portal_poll_silence: int = 600
+    """``PORTAL_POLL_SILENCE``: seconds without any event before open requests are polled."""
+    portal_poll_batch: int = 50
+    """``PORTAL_POLL_BATCH``: requests asked about per round (a page after the cursor)."""
+    whatsapp_templates: dict[str, str] = field(
+        default_factory=lambda: {"news": "guichet_news", "reopen": "guichet_reopen"})
+    """``WHATSAPP_TEMPLATE_NEWS``/``WHATSAPP_TEMPLATE_REOPEN``: approved template names."""
+    whatsapp_template_languages: dict[str, str] = field(
+        default_factory=lambda: dict(TEMPLATE_LANGUAGES))
+    """``WHATSAPP_TEMPLATE_LANGUAGES``: our language -> the template language code at Meta."""
 
     @property
     def production(self) -> bool:
@@ -313,4 +332,53 @@ class Settings:
                                                   0.0, 86400.0),
             sandbox_payment_expire_seconds=_float(env, "SANDBOX_PAYMENT_EXPIRE_SECONDS", 300.0,
                                                   1.0, 86400.0),
+            # -- the portal's news --
+            portal_webhook_secret=_webhook_secret(env, production),
+            quiet_hours=_quiet_hours(env, office_timezone),
+            portal_poll_seconds=_int(env, "PORTAL_POLL_SECONDS", 60, 0, 86400),
+            portal_poll_silence=_int(env, "PORTAL_POLL_SILENCE", 600, 0, 7 * 86400),
+            portal_poll_batch=_int(env, "PORTAL_POLL_BATCH", 50, 1, 1000),
+            whatsapp_templates={
+                purpose: env.get(name, default).strip()
+                for purpose, name, default in (
+                    ("news", "WHATSAPP_TEMPLATE_NEWS", "guichet_news"),
+                    ("reopen", "WHATSAPP_TEMPLATE_REOPEN", "guichet_reopen"))
+                if env.get(name, default).strip()},
+            whatsapp_template_languages=_template_languages(env),
         )
+
+
+# -- the portal's news (parsers kept here, beside their settings) --
+def _webhook_secret(env: Mapping[str, str], production: bool) -> str | None:
+    secret = env.get("PORTAL_WEBHOOK_SECRET", "").strip() or None
+    if production and not secret:
+        raise ConfigError("PORTAL_WEBHOOK_SECRET", "must be set when GUICHET_ENV=production: "
+                                                   "anyone could post the portal's events")
+    return secret
+
+
+def _quiet_hours(env: Mapping[str, str], zone: str) -> str:
+    from dialogs.news.quiet import QuietHours
+
+    text = env.get("QUIET_HOURS", Settings.quiet_hours).strip()
+    try:
+        QuietHours.parse(text, zone)
+    except ValueError as exc:
+        raise ConfigError("QUIET_HOURS", f"{exc} (e.g. 21:00-07:00, or off)") from exc
+    return text
+
+
+def _template_languages(env: Mapping[str, str]) -> dict[str, str]:
+    """``fr:fr,en:en_US,fon:fr``: each of our languages -> its template's code at Meta."""
+    text = env.get("WHATSAPP_TEMPLATE_LANGUAGES", "").strip()
+    if not text:
+        return dict(TEMPLATE_LANGUAGES)
+    found: dict[str, str] = {}
+    for item in text.split(","):
+        ours, sep, theirs = item.strip().partition(":")
+        if not sep or not re.fullmatch(r"[a-z]{2,3}", ours.strip()) \
+                or not re.fullmatch(r"[a-z]{2,3}(_[A-Z]{2})?", theirs.strip()):
+            raise ConfigError("WHATSAPP_TEMPLATE_LANGUAGES",
+                              f"expected lang:code pairs such as fr:fr,en:en_US, got {item!r}")
+        found[ours.strip()] = theirs.strip()
+    return found

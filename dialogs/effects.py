@@ -15,11 +15,13 @@ class Effects(Protocol):
         """Send ``text`` to the citizen by SMS; ``key`` makes a repeated call send once."""
 
     def submit(self, *, user: str, lang: str, slug: str, answers: dict[str, str],
-               key: str, also: str | None = None) -> None:
+               key: str, also: str | None = None, channel: str | None = None) -> None:
         """Submit an e-service request to the portal and SMS the reference and payment.
 
         ``also``: another place to show the outcome, the web chat session it was filed from
-        (``web:<sid>``), so the visitor sees the reference where they are.
+        (``web:<sid>``), so the visitor sees the reference where they are.  ``channel``: the
+        one it was filed on; a WhatsApp citizen gets the receipt on WhatsApp, and the portal's
+        later news about the request goes there too.
         """
 
     def status_later(self, *, user: str, lang: str, reference: str, key: str) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Protocol
 
 from dialogs.handoff import Desk
@@ -103,11 +104,14 @@ def _call_back(desk: Desk | None, *, user: str, lang: str, slug: str, key: str,
 
 def submit_request(portal: PortalClient, notifier: Notifier, store: Store, *, user: str,
                    lang: str, slug: str, answers: dict[str, str], key: str, final: bool,
-                   track_code: str, desk: Desk | None = None) -> str | None:
+                   track_code: str, desk: Desk | None = None,
+                   follow: Callable[[str], object] | None = None) -> str | None:
     """Submit; SMS the receipt.  Returns the reference, or None when it could not be filed.
 
     When the portal refuses the request or stays down, a callback is also requested from the
-    135 desk, since the citizen may not be able to fix it alone.
+    135 desk, since the citizen may not be able to fix it alone.  ``follow``: remember the
+    reference so that the portal's news about it reaches the citizen (before the receipt: a
+    payment made at once must find them).
     """
     _ = gettext_for(lang)
     try:
@@ -135,6 +139,8 @@ def submit_request(portal: PortalClient, notifier: Notifier, store: Store, *, us
         return None
     record_request(store, user, submission.reference, slug, time.time())
     store.put_many({submitted_key(key): ({"reference": submission.reference}, SUBMITTED_TTL)})
+    if follow is not None:
+        follow(submission.reference)
     text = receipt_text(submission, _title(portal, slug, lang), lang, track_code)
     notifier.send(user, text, lang=lang, key=f"{key}:receipt")
     return submission.reference

@@ -17,10 +17,11 @@ from alembic import context
 from channels.outbox import metadata as sms_metadata
 from channels.sms import inbox as _inbox  # noqa: F401  (its tables join the SMS metadata)
 from dialogs.desk.records import metadata as desk_metadata
+from dialogs.news.records import metadata as news_metadata
 from dialogs.payments import metadata as payments_metadata
 
 config = context.config
-METADATA = [sms_metadata, desk_metadata, payments_metadata]
+METADATA = [sms_metadata, desk_metadata, payments_metadata, news_metadata]
 TABLES = {name for m in METADATA for name in m.tables}
 
 

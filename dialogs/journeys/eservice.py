@@ -146,9 +146,9 @@ def on_confirm(d: Dialog, conv: Conversation, inbound: Inbound) -> Reply:
     here = conv.via is not None and conv.via.shows_later
     chat = f"web:{conv.session}" if here else None
     d.effects.submit(user=conv.user, lang=d.lang(conv), slug=data["slug"],
-                     answers=dict(data["answers"]), key=key, also=chat)
+                     answers=dict(data["answers"]), key=key, also=chat, channel=conv.channel)
     d.drop_draft(conv)
-    if subscriber(conv.user) is None:  # a web visitor known only by session
+    if subscriber(conv.user) is None or conv.channel == "whatsapp":  # told where they are
         sent = _("Demande envoyée. Sa référence et comment payer s'afficheront ici.")
     elif chat:
         sent = _("Demande envoyée. Sa référence et comment payer s'afficheront ici et "

@@ -23,7 +23,7 @@ class RecordingEffects:
         self.done.append(("send_text", {"user": user, "text": text, "lang": lang, "key": key}))
 
     def submit(self, *, user: str, lang: str, slug: str, answers: dict[str, str],
-               key: str, also: str | None = None) -> None:
+               key: str, also: str | None = None, channel: str | None = None) -> None:
         self.done.append(("submit", {"user": user, "lang": lang, "slug": slug,
                                      "answers": answers, "key": key, "also": also}))
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
+revision = "0005_payments"
 down_revision = "0004_sms_claimed_at"
 branch_labels = None
 depends_on = None

@@ -176,6 +176,14 @@
   }
   function waRender(m) {
     if (m.type === "text") { waBubble("in", m.text.body); return; }
+    if (m.type === "template") {  // sent once the 24-hour window has closed
+      var params = [];
+      (m.template.components || []).forEach(function (c) {
+        (c.parameters || []).forEach(function (p) { params.push(p.text); });
+      });
+      waBubble("in", "[" + m.template.name + "] " + params.join(" : "));
+      return;
+    }
     if (m.type !== "interactive") return;
     var i = m.interactive;
     waBubble("in", i.body.text);
