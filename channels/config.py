@@ -21,6 +21,7 @@ from channels.envparse import (  # noqa: F401 - the names callers and tests impo
     OLD_DEFAULT_SECRET,
     ConfigError,
     _bool,
+    _catalogue_file,
     _dates,
     _environment,
     _float,
@@ -146,6 +147,12 @@ class Settings:
     """Login attempts one client address may make (limits' notation, e.g. ``10/minute``)."""
     agent_login_global_rate: str = "60/minute"
     """Login attempts every address together may make: bounds the CPU spent hashing passwords."""
+    # -- portal catalogue: refresh interval and the sandbox's catalogue file --
+    catalogue_refresh_seconds: float = 300.0
+    """How often the cached portal catalogue (and the NLU's word list built from it) is
+    refreshed, in the background: a procedure the portal adds is understood within one."""
+    sandbox_catalogue: str | None = None
+    """A catalogue file in the sandbox's schema (``SANDBOX_CATALOGUE``); None: the shipped one."""
 
     @property
     def production(self) -> bool:
@@ -271,4 +278,8 @@ class Settings:
             webchat_codes_per_number=_int(env, "WEBCHAT_CODES_PER_NUMBER", 3, 1, 100),
             webchat_codes_per_client=_int(env, "WEBCHAT_CODES_PER_CLIENT", 10, 1, 10000),
             webchat_max_streams=_int(env, "WEBCHAT_MAX_STREAMS", 0, 0, 10000),
+            # -- portal catalogue --
+            catalogue_refresh_seconds=_float(env, "CATALOGUE_REFRESH_SECONDS", 300.0, 0.05,
+                                             86400.0),
+            sandbox_catalogue=_catalogue_file(env, "SANDBOX_CATALOGUE"),
         )

@@ -43,7 +43,7 @@ from dialogs.identity import CodeLimits, Verifier
 from dialogs.manager import DialogManager
 from dialogs.sender import Senders
 from dialogs.store import MemoryStore, RedisStore, Store
-from integrations.portal import PortalClient
+from integrations.portal import PortalClient, Procedure
 from nlu import Nlu
 
 log = logging.getLogger(__name__)
@@ -75,6 +75,12 @@ class Runtime:
                 log.exception("error while closing the runtime")
 
 
+def catalogue_entry(proc: Procedure) -> dict:
+    """What the NLU reads of a procedure to name it: titles, abbreviations, keywords."""
+    return {"slug": proc.slug, "title": dict(proc.title),
+            "abbreviations": list(proc.abbreviations), "keywords": dict(proc.keywords)}
+
+
 def _sandbox_url(settings: Settings, closers: list) -> str:
     """Serve the sandbox portal in this process and return its base URL."""
     from integrations.portal.sandbox import create_sandbox_app, serve_in_thread, stop_server
@@ -82,7 +88,8 @@ def _sandbox_url(settings: Settings, closers: list) -> str:
     db_path = os.environ.get("SANDBOX_DB") or str(ROOT / "var" / "sandbox-portal.db")
     os.makedirs(os.path.dirname(os.path.abspath(db_path)), exist_ok=True)
     app = create_sandbox_app(db_path=db_path, api_key=settings.portal_api_key,
-                             step_seconds=settings.sandbox_step_seconds)
+                             step_seconds=settings.sandbox_step_seconds,
+                             catalogue_path=settings.sandbox_catalogue)
     url, server = serve_in_thread(app, log_requests=False)
     closers.append(lambda: stop_server(server))
     log.info("sandbox portal served in-process", extra={"url": url})
@@ -121,6 +128,7 @@ def build(settings: Settings, *, retry_delays: Sequence[float] = DEFAULT_DELAYS)
         xroad_client=settings.xroad_client,
         xroad_service=settings.xroad_service if settings.xroad_client else None,
         timeout=(min(0.3, settings.portal_timeout), settings.portal_timeout),
+        catalogue_ttl=settings.catalogue_refresh_seconds,
     )
     closers.append(portal.close)
     engine = engine_for(settings.database_url)
@@ -150,6 +158,10 @@ def build(settings: Settings, *, retry_delays: Sequence[float] = DEFAULT_DELAYS)
     else:
         queue = ThreadQueue(delays=retry_delays)
     understanding = Nlu(settings.rasa_url)
+    # The NLU's word list follows the live catalogue: rebuilt on the refresh thread each time
+    # the procedures change, so a procedure the portal adds is understood within one refresh.
+    portal.cache.subscribe(lambda snapshot: understanding.use_catalogue(
+        [catalogue_entry(p) for p in snapshot.procedures.values()]))
     sms_channel = SmsChannel(queue)
     senders = Senders({"sms": sms_channel, "whatsapp": WhatsAppChannel(queue),
                        "webchat": WebchatChannel(messages, settings.redis_url,

@@ -45,6 +45,8 @@ class Match:
     """Span in the original text."""
     confidence: float
     text: str
+    weak: bool = False
+    """Matched on a bare word that only suggests the procedure ("permis")."""
 
 
 @dataclass(frozen=True)
@@ -177,7 +179,7 @@ class PhraseMatcher:
             o_start, o_end = aligned.span(start, end)
             confidence = round(score / 100.0 * (0.6 if entry.weak else 1.0), 3)
             chosen.append(Match(entry.value, o_start, o_end, confidence,
-                                aligned.original[o_start:o_end]))
+                                aligned.original[o_start:o_end], entry.weak))
         chosen.sort(key=lambda m: m.start)
         return chosen
 

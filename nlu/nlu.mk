@@ -17,9 +17,10 @@ nlu-train: setup
 nlu-eval: setup
 	$(BIN)/python -m nlu.evaluate
 
-## nlu-lexicon: regenerate nlu/data/lexicon.yml from the portal catalogue
+## nlu-lexicon: the lexicon in Rasa format, from the shipped catalogue (generated, not committed;
+## the service builds its own from the live catalogue at start and at each refresh)
 nlu-lexicon: setup
-	$(BIN)/python -m nlu.lexicon
+	$(BIN)/python -m nlu.lexicon --out $(RASA_DIR)/nlu/lexicon.yml
 
 $(RASA_VENV)/bin/rasa:
 	@py=""; for c in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python3.10 /usr/bin/python3.10; do \
@@ -34,9 +35,10 @@ $(RASA_VENV)/bin/rasa:
 rasa-setup: $(RASA_VENV)/bin/rasa
 
 ## rasa-train: train Rasa (DIET) on nlu/data into var/rasa/models
-rasa-train: rasa-setup
+rasa-train: rasa-setup nlu-lexicon
 	mkdir -p $(RASA_DIR)/models
-	$(RASA_ENV) $(RASA_VENV)/bin/rasa train nlu --config nlu/rasa/config.yml --nlu nlu/data \
+	cp nlu/data/*.yml $(RASA_DIR)/nlu/
+	$(RASA_ENV) $(RASA_VENV)/bin/rasa train nlu --config nlu/rasa/config.yml --nlu $(RASA_DIR)/nlu \
 	  --out $(RASA_DIR)/models --fixed-model-name guichet-nlu
 
 ## rasa-run: serve the trained model on port 5005 (then: RASA_URL=http://127.0.0.1:5005)
@@ -46,5 +48,6 @@ rasa-run: rasa-setup
 
 ## var/nlu-model.pkl: the embedded model's artefact, rebuilt when its data or code change
 ## (make `run` depend on it so that workers load it instead of training, and skip scikit-learn)
-var/nlu-model.pkl: $(wildcard nlu/data/*.yml nlu/resources/*.yml nlu/*.py) | setup
+var/nlu-model.pkl: $(wildcard nlu/data/*.yml nlu/resources/*.yml nlu/*.py) \
+  integrations/portal/sandbox/catalogue.yaml | setup
 	$(BIN)/python -m nlu.train

@@ -9,6 +9,7 @@ from pathlib import Path
 from werkzeug.serving import make_server
 
 from .app import create_sandbox_app
+from .catalogue import CatalogueError
 from .server import RedactingRequestHandler
 
 
@@ -32,12 +33,15 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.db:
         Path(args.db).parent.mkdir(parents=True, exist_ok=True)
-    app = create_sandbox_app(
-        db_path=args.db,
-        api_key=args.api_key,
-        admin_key=args.admin_key,
-        step_seconds=args.step_seconds,
-    )
+    try:  # reads SANDBOX_CATALOGUE; a broken file stops here with a message naming it
+        app = create_sandbox_app(
+            db_path=args.db,
+            api_key=args.api_key,
+            admin_key=args.admin_key,
+            step_seconds=args.step_seconds,
+        )
+    except CatalogueError as exc:
+        raise SystemExit(f"sandbox portal: {exc}") from None
     server = make_server(
         args.host, args.port, app, threaded=True, request_handler=RedactingRequestHandler
     )

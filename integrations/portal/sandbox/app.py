@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,7 +22,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from .catalogue import SandboxCatalogue, load_catalogue
+from .catalogue import CatalogueError, SandboxCatalogue, load_catalogue
 from .faults import Faults, parse_faults
 from .gateway import XRoadGateway
 from .lifecycle import STATES, timeline
@@ -32,6 +34,7 @@ BENIN_TZ = timezone(timedelta(hours=1), "WAT")
 """Benin keeps UTC+1 all year: timestamps and the reference year are local."""
 OPERATORS = ["MTN MoMo", "Moov Money"]
 EXTENSION = "guichet_portal_sandbox"
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -43,6 +46,27 @@ class SandboxState:
     admin_key: str
     step_seconds: float
     clock: Callable[[], float]
+    catalogue_path: Path | None = None
+    catalogue_stamp: tuple[int, int] = (0, 0)
+    """The file's (mtime_ns, size) when last read."""
+
+    def reload_if_changed(self) -> None:
+        """Serve a catalogue file edited while running (the portal keeps adding procedures):
+        checked on catalogue reads only (one stat); a broken edit keeps the previous one."""
+        if self.catalogue_path is None:
+            return
+        try:
+            stat = self.catalogue_path.stat()
+        except OSError:
+            return
+        stamp = (stat.st_mtime_ns, stat.st_size)
+        if stamp == self.catalogue_stamp:
+            return
+        try:
+            self.catalogue = load_catalogue(self.catalogue_path)
+        except CatalogueError as exc:
+            log.warning("sandbox: catalogue edit ignored: %s", exc)
+        self.catalogue_stamp = stamp
 
     def iso(self, epoch: float) -> str:
         return datetime.fromtimestamp(epoch, BENIN_TZ).isoformat(timespec="seconds")
@@ -110,6 +134,8 @@ def _guard() -> Response | None:
         if not _same_secret(request.headers.get("X-Admin-Key"), state.admin_key):
             return _error(403, "missing or invalid X-Admin-Key")
         return None
+    if request.path.rstrip("/") in (f"{API_PREFIX}/categories", f"{API_PREFIX}/procedures"):
+        state.reload_if_changed()
     faults = state.faults.apply_delay()
     if faults.fail_status is not None:
         return _error(faults.fail_status, "fault injected by the sandbox")
@@ -290,8 +316,17 @@ def create_sandbox_app(
     app = Flask(__name__)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    if catalogue_path is None and os.environ.get("SANDBOX_CATALOGUE", "").strip():
+        catalogue_path = os.environ["SANDBOX_CATALOGUE"].strip()
+    path = Path(catalogue_path) if catalogue_path else None
+    try:
+        catalogue = load_catalogue(path)
+    except CatalogueError as exc:
+        raise CatalogueError(f"SANDBOX_CATALOGUE: {exc}") from exc
     app.extensions[EXTENSION] = SandboxState(
-        catalogue=load_catalogue(catalogue_path),
+        catalogue=catalogue,
+        catalogue_path=path,
+        catalogue_stamp=(path.stat().st_mtime_ns, path.stat().st_size) if path else (0, 0),
         store=RequestStore(db_path),
         faults=Faults(),
         api_key=api_key or None,
