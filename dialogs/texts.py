@@ -119,7 +119,7 @@ def where_to_ask(proc: Procedure, aspects: tuple[str, ...] | list[str], lang: st
     if not any(_unknown(proc, aspect) for aspect in aspects):
         return []
     _ = gettext_for(lang)
-    where, _fb = pick(proc.where, lang)
+    where = _marked(*pick(proc.where, lang), lang)
     if where:
         return [_("Pour confirmer : {where}, ou le 135 (Allo Service Public).").format(
             where=where)]
