@@ -61,7 +61,7 @@ _ASPECTS: dict[str, str] = {
         rf"{_HOW_MUCH}(?!\W+(?:de\W+|d\W*)?{_TIME}(?![a-z]))"
         r"|prix|pri|px|tarifs?|couts?|coute|coutent|couter|kout|koute"
         r"|frais|montant|payer|paye|paie|paiement|argent|fcfa|cfa|francs?"
-        r"|how much(?! time)|cost|costs|costing|price|prices|fee|fees|charges?|pay|payment"
+        r"|how much(?! time)|hw much|hw mch|how mch|cost|costs|costing|price|prices|fee|fees|charges?|pay|payment"
         r"|payan|payants?|payantes?|gratuite?s?|gratui|gratuitement|free|paid|charged?"
         r"|nabi|akwe|elo|owo"
     ),
@@ -84,7 +84,7 @@ _ASPECTS: dict[str, str] = {
         r"|je|j|obtenir|retirer|demander|est|sont|puis|peut|peux|doit|dois|faut|il|l|le|la|les"
         r"|ca)\b)|^ou|c est ou|cest ou|ou(?=\s*\??\s*$)|where|whr|office|address|location|located"
         r"|fite|fitenu|fite wu|nibo|ibo ni|mairie|a la mairie|commissariat|prefecture"
-        r"|demande exactement|ou aller|where do i|where can i"
+        r"|demande exactement|ou exactement|ou aller|aller ou|where do i|where can i"
     ),
     "online": (
         r"en ligne|enligne|internet|site|sites|web|online|on line|website|portail|portal"
@@ -167,7 +167,7 @@ def find_variants(aligned: AlignedText) -> list[Entity]:
 _HEADS = frozenset({
     "permis", "permit", "permits", "carte", "cartes", "card", "certificat", "certificate",
     "attestation", "acte", "act", "extrait", "licence", "license", "autorisation",
-    "authorisation", "authorization", "agrement", "declaration", "titre", "livret", "fiche",
+    "authorisation", "authorization", "agrement", "declaration", "titre", "livret",
     "bulletin", "registre", "diplome", "bourse", "pension", "allocation",
 })
 _HEADS_AFTER = frozenset({"permit", "permits", "card", "certificate", "license", "licence",
@@ -201,15 +201,15 @@ def find_unknown_procedures(aligned: AlignedText, procs: list[Entity]) -> list[E
             continue
         h_start, h_end = aligned.span(tok.start(), tok.end())
         if any(a < h_end and h_start < b for a, b in strong):
-            continue
+            continue  # "carte" of "carte d'identité" matched in full
         qualifier = _qualifier(tokens, i)
         if qualifier is None:
             continue
+        # The qualifier may name a procedure on its own ("residence" permit): the phrase as a
+        # whole is still another thing, and that match goes with it.
         first, last = sorted((i, qualifier))
         start, _ = aligned.span(tokens[first].start(), tokens[first].end())
         _, end = aligned.span(tokens[last].start(), tokens[last].end())
-        if any(a < end and start < b for a, b in strong):
-            continue  # "carte" of "carte d'identité" matched in full
         found.append(Entity("unknown_procedure", aligned.original[start:end], start, end, 0.8))
     return found
 

@@ -13,9 +13,15 @@ RASA_ENV := RASA_TELEMETRY_ENABLED=false RASA_CACHE_DIRECTORY=$(RASA_DIR)/cache
 nlu-train: setup
 	$(BIN)/python -m nlu.train
 
-## nlu-eval: held-out figures; with RASA_URL set, Rasa's figures side by side
+## nlu-eval: held-out figures; with RASA_URL set, Rasa's figures side by side; then the held-out
+## citizens' questions (nlu/eval/citizens.yml): refusals counted, wrong-procedure answers must be
+## 0. With EVAL_URL=http://127.0.0.1:8000 (a running `make run`, started with
+## SANDBOX_CATALOGUE=$(EVAL_CATALOGUE)), the same questions by SMS, answers checked against the
+## catalogue's facts, and a procedure added while the service runs.
+EVAL_CATALOGUE ?= var/eval-catalogue.yaml
 nlu-eval: setup
 	$(BIN)/python -m nlu.evaluate
+	$(BIN)/python -m nlu.citizens $(if $(EVAL_URL),--url $(EVAL_URL) --catalogue $(EVAL_CATALOGUE))
 
 ## nlu-lexicon: the lexicon in Rasa format, from the shipped catalogue (generated, not committed;
 ## the service builds its own from the live catalogue at start and at each refresh)
