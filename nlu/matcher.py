@@ -119,10 +119,13 @@ class PhraseMatcher:
         for key in self._entries:
             if _cutoff(len(key)) is not None:
                 self._skeletons.setdefault(skeleton(key), key)
-        self._by_length: dict[int, list[str]] = {}
-        longest = max((len(k) for k in self._skeletons), default=0)
-        for length in range(1, longest + 4):
-            self._by_length[length] = [k for k in self._skeletons if abs(len(k) - length) <= 2]
+        # Buckets by first letter and length: a typo rarely hits the first letter (this also
+        # keeps "connaissance" from "naissance"), and a catalogue of a thousand procedures
+        # must not make each candidate scan them all.
+        self._buckets: dict[tuple[str, int], list[str]] = {}
+        for skel in self._skeletons:
+            for length in range(len(skel) - 2, len(skel) + 3):
+                self._buckets.setdefault((skel[0], length), []).append(skel)
 
     def _lookup(self, key: str, words: int) -> tuple[_Entry, float] | None:
         """The entry for a candidate key: exact, same skeleton (97), or fuzzy on skeletons.
@@ -137,12 +140,12 @@ class PhraseMatcher:
         if known is not None:
             return self._entries[known], 97.0
         cutoff = _cutoff(len(skel))
-        choices = self._by_length.get(len(skel))
+        choices = self._buckets.get((skel[0], len(skel)))
         if cutoff is None or not choices:
             return None
         found = process.extractOne(skel, choices, scorer=fuzz.ratio, score_cutoff=cutoff)
-        if found is None or found[0][0] != skel[0]:
-            return None  # a typo rarely hits the first letter; this avoids "connaissance"
+        if found is None:
+            return None
         return self._entries[self._skeletons[found[0]]], float(found[1])
 
     def find(self, aligned: AlignedText, exclude: Sequence[tuple[int, int]] = ()) -> list[Match]:
