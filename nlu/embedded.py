@@ -24,7 +24,14 @@ from nlu.focus import focus
 from nlu.intents import IntentClassifier
 from nlu.langid import LanguageIdentifier
 from nlu.languages import normalise_code
-from nlu.lexicon import CATALOGUE_PATH, DATA_DIR, NLU_DIR, REPO_DIR, CatalogueEntry, build_lexicon
+from nlu.lexicon import (
+    CATALOGUE_PATH,
+    DATA_DIR,
+    NLU_DIR,
+    REPO_DIR,
+    CatalogueEntry,
+    build_lexicon,
+)
 from nlu.matcher import TOKEN
 from nlu.normalize import classifier_text, strip_diacritics
 from nlu.trainingdata import Example, load_examples
@@ -34,7 +41,8 @@ log = logging.getLogger(__name__)
 ARTEFACT = REPO_DIR / "var" / "nlu-model.pkl"
 
 # Placeholders that replace entity mentions before intent classification.
-_MASKS = {"procedure": " zproc ", "unknown_procedure": " zproc ", "reference": " zref ", "npi": " znpi ", "language": " zlang "}
+_MASKS = {"procedure": " zproc ", "unknown_procedure": " zproc ", "reference": " zref ",
+          "npi": " znpi ", "language": " zlang "}
 
 # Source files whose change changes what training produces.
 _CODE = ("normalize.py", "matcher.py", "entities.py", "intents.py", "langid.py", "embedded.py",

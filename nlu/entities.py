@@ -61,7 +61,8 @@ _ASPECTS: dict[str, str] = {
         rf"{_HOW_MUCH}(?!\W+(?:de\W+|d\W*)?{_TIME}(?![a-z]))"
         r"|prix|pri|px|tarifs?|couts?|coute|coutent|couter|kout|koute"
         r"|frais|montant|payer|paye|paie|paiement|argent|fcfa|cfa|francs?"
-        r"|how much(?! time)|hw much|hw mch|how mch|cost|costs|costing|price|prices|fee|fees|charges?|pay|payment"
+        r"|how much(?! time)|hw much|hw mch|how mch"
+        r"|cost|costs|costing|price|prices|fee|fees|charges?|pay|payment"
         r"|payan|payants?|payantes?|gratuite?s?|gratui|gratuitement|free|paid|charged?"
         r"|nabi|akwe|elo|owo"
     ),
@@ -76,7 +77,7 @@ _ASPECTS: dict[str, str] = {
     "delay": (
         r"delai|delais|duree|quand|rapidement|rapide|vite|attendre|attente"
         r"|when|delay|how fast|quickly|processing time"
-        r"|hwetenu|hwenu|hwetenu|hwe tenu|igba wo|igbawo|ojo meloo?|ose meloo?|osu meloo?"
+        r"|hwetenu|hwenu|hwe tenu|igba wo|igbawo|ojo meloo?|ose meloo?|osu meloo?"
         r"|ca sort|sa sort|ca prend|sa prend|sortir|sortira|sort quand|long"
     ),
     "where": (
@@ -175,17 +176,22 @@ _HEADS_AFTER = frozenset({"permit", "permits", "card", "certificate", "license",
 """English head nouns, qualified by the word before them ("work permit")."""
 # Words after (French) or before (English) a head noun that do not name another thing: question
 # words, aspect words, pronouns, courtesy, SMS shorthand.
-_NOT_QUALIFIERS = frozenset("""
-a an the my your his her our their this that ce cet cette ces mon ma mes ton ta tes son sa ses
-notre votre nos vos leur leurs un une le la les l d de du des en et ou au aux pour par sur avec
-c ca sa cest ce est sont se s ci la svp stp sil plait pls please merci bonjour bonsoir slt salut
-combien cb cbn cmb kmb prix cout coute coutent couter tarif frais montant payer how much cost
-costs price fee fees is are do does can i get for of to what which when where who why quel
-quelle quels quelles quoi comment quand delai duree temps jours valable validite documents
-pieces papiers dossier faut il je j on nous vous tu me moi obtenir avoir faire demander
-retirer renouveler renouvellement refaire perdu perdue vole volee nouveau nouvelle new renew
-lost stolen apply application obtain need want get
-""".split())
+_NOT_QUALIFIERS = frozenset({
+    "a", "an", "the", "my", "your", "his", "her", "our", "their", "this", "that", "ce", "cet",
+    "cette", "ces", "mon", "ma", "mes", "ton", "ta", "tes", "son", "sa", "ses", "notre", "votre",
+    "nos", "vos", "leur", "leurs", "un", "une", "le", "la", "les", "l", "d", "de", "du", "des",
+    "en", "et", "ou", "au", "aux", "pour", "par", "sur", "avec", "c", "ca", "cest", "est", "sont",
+    "se", "s", "ci", "svp", "stp", "sil", "plait", "pls", "please", "merci", "bonjour", "bonsoir",
+    "slt", "salut", "combien", "cb", "cbn", "cmb", "kmb", "prix", "cout", "coute", "coutent",
+    "couter", "tarif", "frais", "montant", "payer", "how", "much", "cost", "costs", "price",
+    "fee", "fees", "is", "are", "do", "does", "can", "i", "get", "for", "of", "to", "what",
+    "which", "when", "where", "who", "why", "quel", "quelle", "quels", "quelles", "quoi",
+    "comment", "quand", "delai", "duree", "temps", "jours", "valable", "validite", "documents",
+    "pieces", "papiers", "dossier", "faut", "il", "je", "j", "on", "nous", "vous", "tu", "me",
+    "moi", "obtenir", "avoir", "faire", "demander", "retirer", "renouveler", "renouvellement",
+    "refaire", "perdu", "perdue", "vole", "volee", "nouveau", "nouvelle", "new", "renew", "lost",
+    "stolen", "apply", "application", "obtain", "need", "want",
+})
 
 
 def find_unknown_procedures(aligned: AlignedText, procs: list[Entity]) -> list[Entity]:
@@ -221,16 +227,16 @@ def _qualifier(tokens: list[re.Match], i: int) -> int | None:
     """The index of the word that qualifies the head noun ``tokens[i]``: the next content word
     after it ("permis de chasse"), or the content word right before it ("work permit")."""
     if (i > 0 and tokens[i].group() in _HEADS_AFTER and _names_something(tokens[i - 1].group())
-            and tokens[i - 1].group() not in _HEADS):
-        if tokens[i].start() - tokens[i - 1].end() <= 1:
-            return i - 1
+            and tokens[i - 1].group() not in _HEADS
+            and tokens[i].start() - tokens[i - 1].end() <= 1):
+        return i - 1
     j = i + 1
     while j < len(tokens) and tokens[j].group() in ("de", "d", "du", "des", "l", "la", "le",
                                                      "a", "for", "of"):
         j += 1
-    if j < len(tokens) and j - i <= 3 and _names_something(tokens[j].group()):
-        if tokens[j].start() - tokens[j - 1].end() <= 3:
-            return j
+    if (j < len(tokens) and j - i <= 3 and _names_something(tokens[j].group())
+            and tokens[j].start() - tokens[j - 1].end() <= 3):
+        return j
     return None
 
 
