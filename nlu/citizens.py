@@ -159,12 +159,15 @@ def evaluate_embedded(path: Path = HELDOUT) -> Score:
 # -- end to end by SMS against a running service -----------------------------------------------
 
 def _plain(text: str) -> str:
-    text = unicodedata.normalize("NFD", text.replace("\u202f", " ").replace("\xa0", " "))
-    return "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    """Letters and digits only, lower case, no accents: GSM-7 answers and catalogue titles
+    compare whatever the quotes and spaces became."""
+    text = unicodedata.normalize("NFD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    return " ".join(re.findall(r"[a-z0-9]+", text))
 
 
 def _digits(text: str) -> str:
-    return re.sub(r"(?<=\d)[ ,.](?=\d{3})", "", text)
+    return re.sub(r"(?<=\d)[\s,.\u202f\xa0](?=\d{3})", "", text)
 
 
 class SmsCitizen:
@@ -194,7 +197,8 @@ class SmsCitizen:
 
 
 def _titles(catalogue: list[dict]) -> dict[str, list[str]]:
-    return {p["slug"]: [_plain(re.sub(r"\s*\(.*?\)", "", t))[:14]
+    """Each procedure's titles (without their parenthesised detail), as compared."""
+    return {p["slug"]: [_plain(re.sub(r"\s*\(.*?\)", "", t))
                         for t in (p.get("title") or {}).values()] for p in catalogue}
 
 
@@ -206,16 +210,16 @@ def check_answer(q: Question, answer: str, facts: dict[str, dict], titles: dict)
     if q.procedure == REFUSE:
         if others:
             return f"another procedure's facts: {others}"
-        return None if "135" in plain else "no refusal"
-    if q.procedure == NONE:
-        return None
+        return None if "135" in plain else "not said to be missing (no facts given)"
+    if q.procedure == NONE or q.intent != "ask_procedure":  # a form, a status, a greeting
+        return f"another procedure's facts: {others}" if others else None
     if not any(n in plain for n in titles.get(q.procedure, [])):
         return "the procedure's title is missing" + (f" (gave {others})" if others else "")
     proc = facts[q.procedure]
     cost = proc.get("cost_xof")
     if q.variant and (proc.get("variants") or {}).get(q.variant):
         cost = proc["variants"][q.variant].get("cost_xof")
-    if "cost" in q.aspects and cost and str(cost) not in _digits(plain):
+    if "cost" in q.aspects and cost and str(cost) not in _digits(answer):
         return f"fee {cost} missing"
     return None
 
@@ -251,6 +255,10 @@ def evaluate_sms(url: str, catalogue_file: Path | None, path: Path = HELDOUT) ->
     return right, asked
 
 
+WRONG_FACTS = [0]
+"""Answers by SMS that showed another procedure's title (must stay 0)."""
+
+
 def _sms_round(citizen: SmsCitizen, batch: list[Question], facts: dict, titles: dict,
                right: int, asked: int) -> tuple[int, int]:
     for q in batch:
@@ -258,6 +266,7 @@ def _sms_round(citizen: SmsCitizen, batch: list[Question], facts: dict, titles: 
         problem = check_answer(q, answer, facts, titles) if answer else "no answer"
         asked += 1
         right += problem is None
+        WRONG_FACTS[0] += bool(problem and problem.startswith("another procedure"))
         if problem:
             print(f"  wrong [{q.lang}] {q.text[:60]!r}: {problem}: {answer[:90]!r}")
     return right, asked
@@ -273,7 +282,9 @@ def main(argv: list[str] | None = None) -> int:
     failed = s.wrong_procedure > 0
     if args.url:
         right, asked = evaluate_sms(args.url, args.catalogue)
-        print(f"== by SMS against {args.url}: answers right {_ratio(right, asked)}")
+        print(f"== by SMS against {args.url}: answers right {_ratio(right, asked)}; "
+              f"answers with another procedure's facts: {WRONG_FACTS[0]}")
+        failed = failed or WRONG_FACTS[0] > 0
     return 1 if failed else 0
 
 
