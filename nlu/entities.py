@@ -84,7 +84,8 @@ _ASPECTS: dict[str, str] = {
         r"lieu|adresse|bureau|bureaux|guichet|endroit|ou(?= (?:se|faire|on|aller|deposer|trouver"
         r"|je|j|obtenir|retirer|demander|est|sont|puis|peut|peux|doit|dois|faut|il|l|le|la|les"
         r"|ca)\b)|^ou|c est ou|cest ou|ou(?=\s*\??\s*$)|where|whr|office|address|location|located"
-        r"|fite|fitenu|fite wu|nibo|ibo ni|mairie|a la mairie|commissariat|prefecture"
+        r"|fite|fitenu|fite wu|nibo|ibo ni"
+        r"|(?:c|c est|cest|se fait|ca se fait|on va|aller) a la (?:mairie|prefecture)"
         r"|demande exactement|ou exactement|ou aller|aller ou|where do i|where can i"
     ),
     "online": (

@@ -34,6 +34,8 @@ PREFIXES = ("mon", "ma", "mes", "le", "la", "les", "un", "une", "l", "d", "my", 
 
 MAX_WORDS = 5
 SHORT = 4
+MARGIN = 3.0
+"""A fuzzy match must beat the best name of any other value by this many points."""
 """Keys this long or shorter (CIP, IFU, fon) match exactly, accents included."""
 
 
@@ -143,10 +145,17 @@ class PhraseMatcher:
         choices = self._buckets.get((skel[0], len(skel)))
         if cutoff is None or not choices:
             return None
-        found = process.extractOne(skel, choices, scorer=fuzz.ratio, score_cutoff=cutoff)
-        if found is None:
+        found = process.extract(skel, choices, scorer=fuzz.ratio, score_cutoff=cutoff, limit=4)
+        if not found:
             return None
-        return self._entries[self._skeletons[found[0]]], float(found[1])
+        best = self._entries[self._skeletons[found[0][0]]]
+        for other, score, _index in found[1:]:
+            # A near miss as close to another procedure's name is a guess between two: no
+            # procedure, rather than the facts of the wrong one.
+            if (score >= found[0][1] - MARGIN
+                    and self._entries[self._skeletons[other]].value != best.value):
+                return None
+        return best, float(found[0][1])
 
     def find(self, aligned: AlignedText, exclude: Sequence[tuple[int, int]] = ()) -> list[Match]:
         """Non-overlapping matches in the message, longest first; ``exclude`` lists original

@@ -136,3 +136,47 @@ def test_standalone_sandbox_names_the_variable_of_a_broken_file(tmp_path, monkey
     assert "carte-grise" in slugs
     carte = client.get("/api/v1/procedures/carte-grise").get_json()
     assert carte["keywords"]["fr"] == ["carte grise", "immatriculation"]
+
+
+def test_the_cache_tells_listeners_only_when_the_procedures_change():
+    from integrations.portal.cache import CatalogueCache, CatalogueSnapshot
+    from integrations.portal.models import Procedure
+
+    procs = {"a": Procedure("a", "justice", {"fr": "A"})}
+    cache = CatalogueCache(lambda: CatalogueSnapshot((), dict(procs), ()))
+    seen: list[int] = []
+    cache.subscribe(lambda snapshot: 1 / 0)  # a broken listener must not stop the refresh
+    cache.subscribe(lambda snapshot: seen.append(len(snapshot.procedures)))
+    assert cache.refresh() and cache.version == 1 and seen == [1]
+    assert cache.refresh() and cache.version == 1 and seen == [1]  # same procedures
+    procs["b"] = Procedure("b", "justice", {"fr": "B"})
+    assert cache.refresh() and cache.version == 2 and seen == [1, 2]
+    late: list[int] = []
+    cache.subscribe(lambda snapshot: late.append(len(snapshot.procedures)))
+    assert late == [2]  # a listener subscribing late gets the current catalogue at once
+
+
+def test_a_broken_edit_of_the_sandbox_file_keeps_the_last_good_catalogue(tmp_path):
+    path = tmp_path / "catalogue.yaml"
+    write_catalogue(path, NEW_PROCEDURES)
+    client = create_sandbox_app(catalogue_path=path).test_client()
+    assert len(client.get("/api/v1/procedures").get_json()["procedures"]) == 18
+    path.write_text("procedures: [oops", encoding="utf-8")
+    assert len(client.get("/api/v1/procedures").get_json()["procedures"]) == 18
+    write_catalogue(path, NEW_PROCEDURES[:1])
+    assert len(client.get("/api/v1/procedures").get_json()["procedures"]) == 17
+
+
+def test_citizens_heldout_never_appears_in_training_data():
+    from nlu.citizens import load
+    from nlu.embedded import training_files
+    from nlu.trainingdata import load_examples
+
+    def key(text: str) -> str:
+        return " ".join(text.casefold().split()).strip(" ?!.")
+
+    trained = {key(ex.text) for ex in load_examples(training_files())}
+    questions, _added, about_added = load()
+    assert len(questions) + len(about_added) >= 150
+    assert sum(q.procedure == "REFUSE" for q in questions) >= 20
+    assert [q.text for q in questions + about_added if key(q.text) in trained] == []

@@ -95,3 +95,13 @@ def test_a_fact_in_french_only_is_marked_in_a_yoruba_answer(app, at_fake):
 def test_every_aspect_asked_is_found(text, aspects):
     found = {e["value"] for e in shared_model().parse(text)["entities"] if e["entity"] == "aspect"}
     assert found >= aspects
+
+
+def test_a_near_miss_as_close_to_two_names_is_no_procedure():
+    from nlu.matcher import PhraseMatcher
+    from nlu.normalize import align_ascii
+
+    matcher = PhraseMatcher({"acte-mariage": ["acte de mariage"],
+                             "acte-mariagf": ["acte de mariagf"]})  # two names one letter apart
+    assert matcher.find(align_ascii("acte de mariag")) == []
+    assert [m.value for m in matcher.find(align_ascii("acte de mariage"))] == ["acte-mariage"]
