@@ -85,7 +85,8 @@ _ASPECTS: dict[str, str] = {
         r"|je|j|obtenir|retirer|demander|est|sont|puis|peut|peux|doit|dois|faut|il|l|le|la|les"
         r"|ca)\b)|^ou|c est ou|cest ou|ou(?=\s*\??\s*$)|where|whr|office|address|location|located"
         r"|fite|fitenu|fite wu|nibo|ibo ni"
-        r"|(?:c|c est|cest|se fait|ca se fait|on va|aller) a la (?:mairie|prefecture)"
+        r"|(?:c|c est|cest|se fait|ca se fait|on va|aller|demande|demander|depose|deposer"
+        r"|retire|retirer|fait|faire) a la (?:mairie|prefecture)"
         r"|demande exactement|ou exactement|ou aller|aller ou|where do i|where can i"
     ),
     "online": (
