@@ -91,6 +91,7 @@ bench: setup redis-server
 	$(BIN)/python bench/ussd.py
 	$(BIN)/python bench/sms.py
 	$(BIN)/python bench/events.py
+	$(BIN)/python bench/catalogue_scale.py
 
 # Dial the running service from a terminal: make ussd [URL=http://127.0.0.1:8000] [PHONE=+229...]
 ussd: $(STAMP)

@@ -40,7 +40,7 @@ def create_app(settings: Settings | None = None, rt: runtime.Runtime | None = No
     logs.configure()
     settings = settings or (rt.settings if rt else Settings.from_env())
     rt = rt or runtime.build(settings)
-    rt.portal.start_refresh()
+    rt.portal.start_refresh(settings.catalogue_refresh_seconds)
 
     app = Flask(__name__)
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=256 * 1024,

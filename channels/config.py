@@ -21,6 +21,7 @@ from channels.envparse import (  # noqa: F401 - the names callers and tests impo
     OLD_DEFAULT_SECRET,
     ConfigError,
     _bool,
+    _catalogue_file,
     _dates,
     _environment,
     _float,
@@ -200,6 +201,12 @@ class Settings:
     whatsapp_template_languages: dict[str, str] = field(
         default_factory=lambda: dict(TEMPLATE_LANGUAGES))
     """``WHATSAPP_TEMPLATE_LANGUAGES``: our language -> the template language code at Meta."""
+    # -- portal catalogue: refresh interval and the sandbox's catalogue file --
+    catalogue_refresh_seconds: float = 300.0
+    """How often the cached portal catalogue (and the NLU's word list built from it) is
+    refreshed, in the background: a procedure the portal adds is understood within one."""
+    sandbox_catalogue: str | None = None
+    """A catalogue file in the sandbox's schema (``SANDBOX_CATALOGUE``); None: the shipped one."""
 
     @property
     def production(self) -> bool:
@@ -345,6 +352,10 @@ class Settings:
                     ("reopen", "WHATSAPP_TEMPLATE_REOPEN", "guichet_reopen"))
                 if env.get(name, default).strip()},
             whatsapp_template_languages=_template_languages(env),
+            # -- portal catalogue --
+            catalogue_refresh_seconds=_float(env, "CATALOGUE_REFRESH_SECONDS", 300.0, 0.05,
+                                             86400.0),
+            sandbox_catalogue=_catalogue_file(env, "SANDBOX_CATALOGUE"),
         )
 
 

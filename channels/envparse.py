@@ -232,3 +232,18 @@ def _random_key() -> str:
     return secrets.token_urlsafe(48)
 
 
+
+
+def _catalogue_file(env: Mapping[str, str], name: str) -> str | None:
+    """A sandbox catalogue file, loaded once now so that a broken file stops the start with
+    the variable's name rather than an error on a citizen's first hop."""
+    value = env.get(name, "").strip()
+    if not value:
+        return None
+    from integrations.portal.sandbox.catalogue import CatalogueError, load_catalogue
+
+    try:
+        load_catalogue(value)
+    except CatalogueError as exc:
+        raise ConfigError(name, str(exc)) from None
+    return value

@@ -50,7 +50,7 @@ from dialogs.news.quiet import QuietHours
 from dialogs.news.records import NewsRecords
 from dialogs.sender import Senders
 from dialogs.store import MemoryStore, RedisStore, Store
-from integrations.portal import PortalClient
+from integrations.portal import PortalClient, Procedure
 from nlu import Nlu
 
 log = logging.getLogger(__name__)
@@ -101,6 +101,12 @@ class EventRelay:
         self.target(event)
 
 
+def catalogue_entry(proc: Procedure) -> dict:
+    """What the NLU reads of a procedure to name it: titles, abbreviations, keywords."""
+    return {"slug": proc.slug, "title": dict(proc.title),
+            "abbreviations": list(proc.abbreviations), "keywords": dict(proc.keywords)}
+
+
 def _sandbox_url(settings: Settings, closers: list, relay: EventRelay) -> str:
     """Serve the sandbox portal in this process and return its base URL."""
     from integrations.portal.sandbox import create_sandbox_app, serve_in_thread, stop_server
@@ -112,7 +118,8 @@ def _sandbox_url(settings: Settings, closers: list, relay: EventRelay) -> str:
                              step_seconds=settings.sandbox_step_seconds,
                              settle_seconds=settings.sandbox_payment_settle_seconds or None,
                              expire_seconds=settings.sandbox_payment_expire_seconds,
-                             on_event=relay)
+                             on_event=relay,
+                             catalogue_path=settings.sandbox_catalogue)
     url, server = serve_in_thread(app, log_requests=False)
     closers.append(lambda: stop_server(server))
     closers.append(start_ticker(app))  # payments settle and events go out unprompted
@@ -153,6 +160,7 @@ def build(settings: Settings, *, retry_delays: Sequence[float] = DEFAULT_DELAYS)
         xroad_client=settings.xroad_client,
         xroad_service=settings.xroad_service if settings.xroad_client else None,
         timeout=(min(0.3, settings.portal_timeout), settings.portal_timeout),
+        catalogue_ttl=settings.catalogue_refresh_seconds,
     )
     closers.append(portal.close)
     engine = engine_for(settings.database_url)
@@ -182,6 +190,10 @@ def build(settings: Settings, *, retry_delays: Sequence[float] = DEFAULT_DELAYS)
     else:
         queue = ThreadQueue(delays=retry_delays)
     understanding = Nlu(settings.rasa_url)
+    # The NLU's word list follows the live catalogue: rebuilt on the refresh thread each time
+    # the procedures change, so a procedure the portal adds is understood within one refresh.
+    portal.cache.subscribe(lambda snapshot: understanding.use_catalogue(
+        [catalogue_entry(p) for p in snapshot.procedures.values()]))
     sms_channel = SmsChannel(queue)
     templates = Templates(settings.whatsapp_templates, settings.whatsapp_template_languages)
     senders = Senders({"sms": sms_channel,

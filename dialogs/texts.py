@@ -40,21 +40,36 @@ ASPECTS = ("cost", "delay", "validity", "online", "documents", "where")
 """The facts of a sheet, in the order citizens ask for them (the NLU's ``aspect`` values)."""
 
 
-def fact(proc: Procedure, aspect: str, lang: str) -> str:
-    """One fact of a procedure as a line ("Coût : 1 900 F CFA"); unknown: "à confirmer"."""
+def _marked(text: str | None, fell_back: bool, lang: str) -> str | None:
+    """A fact the portal gives in French only, marked as such inside another language's
+    answer, never mixed in silently."""
+    if text and fell_back:
+        return gettext_for(lang)("{value} (en français)").format(value=text)
+    return text
+
+
+def fact(proc: Procedure, aspect: str, lang: str, variant: str | None = None) -> str:
+    """One fact of a procedure as a line ("Coût : 1 900 F CFA"); unknown: "à confirmer".
+    ``variant`` ("urgent"): that variant's fee and delay when the catalogue gives them."""
     _ = gettext_for(lang)
     tbc = _("à confirmer")
+    chosen = proc.variants.get(variant) if variant else None
     if aspect == "cost":
-        cost = money(proc.cost_xof, lang) if proc.cost_xof is not None else tbc
-        if proc.cost_xof == 0:
+        amount = chosen.cost_xof if chosen is not None else proc.cost_xof
+        cost = money(amount, lang) if amount is not None else tbc
+        if amount == 0:
             cost = _("gratuit")
         line = _("Coût : {cost}").format(cost=cost)
-        note, _fb = pick(proc.cost_note, lang)
+        if chosen is not None:
+            return line
+        note = _marked(*pick(proc.cost_note, lang), lang)
         return f"{line}\n{money_in_text(note, lang)}" if note else line
     if aspect in ("delay", "validity"):
         label = _("Délai : {value}") if aspect == "delay" else _("Validité : {value}")
-        text, _fb = pick(proc.delay if aspect == "delay" else proc.validity, lang)
-        return label.format(value=text or tbc)
+        value = proc.delay if aspect == "delay" else proc.validity
+        if aspect == "delay" and chosen is not None and chosen.delay:
+            value = chosen.delay
+        return label.format(value=_marked(*pick(value, lang), lang) or tbc)
     if aspect == "online":
         online = {
             "yes": _("oui"),
@@ -67,18 +82,24 @@ def fact(proc: Procedure, aspect: str, lang: str) -> str:
         return _("En ligne : {value}").format(value=online)
     if aspect == "documents":
         docs = proc.documents.get(lang) or proc.documents.get("fr")
-        return _("Pièces : {value}").format(value=", ".join(docs) if docs else tbc)
+        text = ", ".join(docs) if docs else None
+        text = _marked(text, bool(docs) and lang not in proc.documents and lang != "fr", lang)
+        return _("Pièces : {value}").format(value=text or tbc)
     if aspect == "where":
-        where, _fb = pick(proc.where, lang)
-        return _("Où : {value}").format(value=where or tbc)
+        return _("Où : {value}").format(value=_marked(*pick(proc.where, lang), lang) or tbc)
     raise ValueError(f"unknown aspect {aspect!r}")
 
 
-def heading(proc: Procedure, lang: str) -> list[str]:
-    """The title, and a note when the sheet is not available in ``lang``."""
+def heading(proc: Procedure, lang: str, variant: str | None = None) -> list[str]:
+    """The title (with the variant asked, "Passeport (Urgent)"), and a note when the sheet is
+    not available in ``lang``."""
     _ = gettext_for(lang)
     title, fell_back = pick(proc.title, lang)
     lines = [title or proc.slug]
+    chosen = proc.variants.get(variant) if variant else None
+    if chosen is not None:
+        label, _fb = pick(chosen.label, lang)
+        lines[0] = f"{lines[0]} ({label or chosen.name})"
     if fell_back:
         lines.append(_("(Texte disponible en français seulement)"))
     return lines
@@ -105,7 +126,7 @@ def where_to_ask(proc: Procedure, aspects: tuple[str, ...] | list[str], lang: st
     if not any(_unknown(proc, aspect) for aspect in aspects):
         return []
     _ = gettext_for(lang)
-    where, _fb = pick(proc.where, lang)
+    where = _marked(*pick(proc.where, lang), lang)
     if where:
         return [_("Pour confirmer : {where}, ou le 135 (Allo Service Public).").format(
             where=where)]

@@ -8,13 +8,16 @@ root builds one per running application and hands it down; nothing here is a pro
 
 from __future__ import annotations
 
+import logging
 import threading
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from nlu.embedded import EmbeddedNLU
     from nlu.service import NluService
+
+log = logging.getLogger(__name__)
 
 
 class Nlu:
@@ -26,7 +29,12 @@ class Nlu:
         self.rasa_url = rasa_url
         self._loader = loader
         self._lock = threading.Lock()
+        self._rebuild = threading.Lock()
+        self._pending = threading.Lock()
         self._service: NluService | None = None
+        self._catalogue: Sequence[dict[str, Any]] | None = None
+        self.catalogue_version = 0
+        """How many catalogues the word list was rebuilt from (0: the shipped one)."""
 
     @property
     def service(self) -> NluService:
@@ -36,7 +44,35 @@ class Nlu:
                     from nlu.service import NluService
 
                     self._service = NluService(rasa_url=self.rasa_url, loader=self._loader)
+            if self._catalogue is not None:
+                self._apply()
         return self._service
+
+    def use_catalogue(self, entries: Sequence[dict[str, Any]]) -> None:
+        """Read procedures from this catalogue from now on (``slug``, ``title``,
+        ``abbreviations``, ``keywords``; see :data:`nlu.lexicon.CatalogueEntry`).
+
+        Called at start and after each catalogue refresh, on the refreshing thread: the word
+        list is rebuilt there and swapped in whole, while parses keep using the previous one.
+        Before the model is loaded, the entries wait and are applied when it is."""
+        with self._pending:
+            self._catalogue = list(entries)
+        if self._service is not None:
+            self._apply()
+
+    def _apply(self) -> None:
+        with self._rebuild:  # one rebuild at a time, ending on the newest catalogue
+            while True:
+                entries, service = self._catalogue, self._service
+                if entries is None or service is None:
+                    return
+                service.embedded = service.embedded.with_catalogue(entries)
+                self.catalogue_version += 1
+                log.info("nlu: word list rebuilt for %d procedures in %.3f s", len(entries),
+                         service.embedded.lexicon_seconds)
+                with self._pending:
+                    if self._catalogue is entries:
+                        self._catalogue = None
 
     def warm(self) -> None:
         """Load the model now (a start-up thread calls this so the first question is fast)."""

@@ -15,15 +15,23 @@ import logging
 import os
 import pickle
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from nlu.entities import Entity, EntityExtractor
+from nlu.focus import focus
 from nlu.intents import IntentClassifier
 from nlu.langid import LanguageIdentifier
 from nlu.languages import normalise_code
-from nlu.lexicon import DATA_DIR, NLU_DIR, REPO_DIR, read_lexicon
+from nlu.lexicon import (
+    CATALOGUE_PATH,
+    DATA_DIR,
+    NLU_DIR,
+    REPO_DIR,
+    CatalogueEntry,
+    build_lexicon,
+)
 from nlu.matcher import TOKEN
 from nlu.normalize import classifier_text, strip_diacritics
 from nlu.trainingdata import Example, load_examples
@@ -33,11 +41,12 @@ log = logging.getLogger(__name__)
 ARTEFACT = REPO_DIR / "var" / "nlu-model.pkl"
 
 # Placeholders that replace entity mentions before intent classification.
-_MASKS = {"procedure": " zproc ", "reference": " zref ", "npi": " znpi ", "language": " zlang "}
+_MASKS = {"procedure": " zproc ", "unknown_procedure": " zproc ", "reference": " zref ",
+          "npi": " znpi ", "language": " zlang "}
 
 # Source files whose change changes what training produces.
 _CODE = ("normalize.py", "matcher.py", "entities.py", "intents.py", "langid.py", "embedded.py",
-         "lexicon.py", "trainingdata.py")
+         "lexicon.py", "trainingdata.py", "focus.py")
 
 
 def training_files(data_dir: Path = DATA_DIR) -> list[Path]:
@@ -49,6 +58,7 @@ def fingerprint(data_dir: Path = DATA_DIR) -> str:
     """A hash of the training data, the lexicon resources, our code and scikit-learn's version."""
     digest = hashlib.sha256(importlib.metadata.version("scikit-learn").encode())
     paths = training_files(data_dir) + sorted((NLU_DIR / "resources").glob("*.yml"))
+    paths.append(CATALOGUE_PATH)  # the training lexicon's procedures
     paths += [NLU_DIR / name for name in _CODE]
     for path in paths:
         digest.update(path.name.encode())
@@ -105,6 +115,10 @@ class EmbeddedNLU:
     fingerprint: str = ""
     train_seconds: float = 0.0
     info: dict = field(default_factory=dict)
+    ordinary: frozenset[str] = frozenset()
+    """Words the training data uses as ordinary words (kept to rebuild the extractor)."""
+    lexicon_seconds: float = 0.0
+    """How long building the word list of the current catalogue took."""
 
     @classmethod
     def train(cls, examples: list[Example] | None = None, data_dir: Path = DATA_DIR,
@@ -113,16 +127,32 @@ class EmbeddedNLU:
         started = time.perf_counter()
         if examples is None:
             examples = load_examples(training_files(data_dir))
-        extractor = EntityExtractor(read_lexicon(data_dir / "lexicon.yml"),
-                                    ordinary_words(examples))
+        ordinary = ordinary_words(examples)
+        extractor = EntityExtractor(build_lexicon(data_dir=data_dir), ordinary)
         texts = [classifier_text(mask_entities(ex.text, extractor.extract(ex.text)))
                  for ex in examples]
         intents = IntentClassifier(threshold=threshold).fit(texts, [ex.intent for ex in examples])
         langid = LanguageIdentifier().fit([ex.text for ex in examples],
                                           [ex.language for ex in examples])
-        model = cls(extractor, langid, intents)
+        model = cls(extractor, langid, intents, ordinary=ordinary)
         model.train_seconds = time.perf_counter() - started
         model.info = {"examples": len(examples)}
+        return model
+
+    def with_catalogue(self, entries: Iterable[CatalogueEntry]) -> EmbeddedNLU:
+        """The same model reading the procedures of ``entries`` (the live catalogue).
+
+        Only the entity extractor depends on the catalogue: the intent model sees every
+        procedure mention masked as one placeholder, so a procedure it never saw in training
+        is classified like the others and nothing needs retraining. The caller swaps the
+        returned model in whole, so a parse running meanwhile uses the old one to the end.
+        """
+        started = time.perf_counter()
+        extractor = EntityExtractor(build_lexicon(entries), self.ordinary)
+        model = EmbeddedNLU(extractor, self.langid, self.intents, self.fingerprint,
+                            self.train_seconds, dict(self.info), self.ordinary)
+        model.lexicon_seconds = time.perf_counter() - started
+        model.info["procedures"] = len(extractor.procedure_values)
         return model
 
     def parse(self, text: str, lang: str | None = None) -> dict:
@@ -142,7 +172,12 @@ class EmbeddedNLU:
         if lang is None:
             code, confidence = self.langid.identify(text, names(entities))
             language = {"code": code, "confidence": confidence}
-        ranking = self.intents.rank(classifier_text(mask_entities(text, entities)))
+        question, entities = focus(text, entities)  # a long message: the question inside
+        if question is not text:  # masks need spans in the text classified: extract again
+            ranking = self.intents.rank(classifier_text(
+                mask_entities(question, self.extractor.extract(question))))
+        else:
+            ranking = self.intents.rank(classifier_text(mask_entities(text, entities)))
         name, confidence = ranking[0]
         return {
             "text": text,

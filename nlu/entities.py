@@ -61,7 +61,8 @@ _ASPECTS: dict[str, str] = {
         rf"{_HOW_MUCH}(?!\W+(?:de\W+|d\W*)?{_TIME}(?![a-z]))"
         r"|prix|pri|px|tarifs?|couts?|coute|coutent|couter|kout|koute"
         r"|frais|montant|payer|paye|paie|paiement|argent|fcfa|cfa|francs?"
-        r"|how much(?! time)|cost|costs|costing|price|prices|fee|fees|charges?|pay|payment"
+        r"|how much(?! time)|hw much|hw mch|how mch"
+        r"|cost|costs|costing|price|prices|fee|fees|charges?|pay|payment"
         r"|payan|payants?|payantes?|gratuite?s?|gratui|gratuitement|free|paid|charged?"
         r"|nabi|akwe|elo|owo"
     ),
@@ -76,13 +77,17 @@ _ASPECTS: dict[str, str] = {
     "delay": (
         r"delai|delais|duree|quand|rapidement|rapide|vite|attendre|attente"
         r"|when|delay|how fast|quickly|processing time"
-        r"|hwetenu|igba wo|ojo meloo?|ose meloo?|osu meloo?"
+        r"|hwetenu|hwenu|hwe tenu|igba wo|igbawo|ojo meloo?|ose meloo?|osu meloo?"
+        r"|ca sort|sa sort|ca prend|sa prend|sortir|sortira|sort quand|long"
     ),
     "where": (
         r"lieu|adresse|bureau|bureaux|guichet|endroit|ou(?= (?:se|faire|on|aller|deposer|trouver"
         r"|je|j|obtenir|retirer|demander|est|sont|puis|peut|peux|doit|dois|faut|il|l|le|la|les"
         r"|ca)\b)|^ou|c est ou|cest ou|ou(?=\s*\??\s*$)|where|whr|office|address|location|located"
-        r"|fite|fitenu|nibo|ibo ni"
+        r"|fite|fitenu|fite wu|nibo|ibo ni"
+        r"|(?:c|c est|cest|se fait|ca se fait|on va|aller|demande|demander|depose|deposer"
+        r"|retire|retirer|fait|faire) a la (?:mairie|prefecture)"
+        r"|demande exactement|ou exactement|ou aller|aller ou|where do i|where can i"
     ),
     "online": (
         r"en ligne|enligne|internet|site|sites|web|online|on line|website|portail|portal"
@@ -139,6 +144,109 @@ def find_aspects(aligned: AlignedText) -> list[Entity]:
     return sorted(found.values(), key=lambda e: e.start or 0)
 
 
+# Variants of a procedure with facts of their own (catalogue ``variants``): the urgent passport.
+_VARIANTS = {
+    "urgent": re.compile(
+        r"(?<![a-z0-9])(?:urgent|urgente|urgents|urgence|en urgence|express|accelere|vip"
+        r"|urgently|fast track|ni kiakia|kiakia|ayidego|ayi dego)(?![a-z0-9])"),
+}
+
+
+def find_variants(aligned: AlignedText) -> list[Entity]:
+    """The variant a question names ("passeport urgent"), one entity per variant."""
+    found = []
+    for name, regex in _VARIANTS.items():
+        m = regex.search(aligned.text)
+        if m is not None:
+            start, end = aligned.span(m.start(), m.end())
+            found.append(Entity("variant", name, start, end, 0.9))
+    return found
+
+
+# Head nouns of procedure names: "permis de X", "carte de X", "X permit". When one of them is
+# qualified by a word that no catalogue name covers ("permis de chasse", "work permit"), the
+# message names a procedure the catalogue does not have: it must not be answered with the
+# nearest one's facts.
+_HEADS = frozenset({
+    "permis", "permit", "permits", "carte", "cartes", "card", "certificat", "certificate",
+    "attestation", "acte", "act", "extrait", "licence", "license", "autorisation",
+    "authorisation", "authorization", "agrement", "declaration", "titre", "livret",
+    "bulletin", "registre", "diplome", "bourse", "pension", "allocation",
+})
+_HEADS_AFTER = frozenset({"permit", "permits", "card", "certificate", "license", "licence",
+                          "authorization", "authorisation"})
+"""English head nouns, qualified by the word before them ("work permit")."""
+# Words after (French) or before (English) a head noun that do not name another thing: question
+# words, aspect words, pronouns, courtesy, SMS shorthand.
+_NOT_QUALIFIERS = frozenset({
+    "a", "an", "the", "my", "your", "his", "her", "our", "their", "this", "that", "ce", "cet",
+    "cette", "ces", "mon", "ma", "mes", "ton", "ta", "tes", "son", "sa", "ses", "notre", "votre",
+    "nos", "vos", "leur", "leurs", "un", "une", "le", "la", "les", "l", "d", "de", "du", "des",
+    "en", "et", "ou", "au", "aux", "pour", "par", "sur", "avec", "c", "ca", "cest", "est", "sont",
+    "se", "s", "ci", "svp", "stp", "sil", "plait", "pls", "please", "merci", "bonjour", "bonsoir",
+    "slt", "salut", "combien", "cb", "cbn", "cmb", "kmb", "prix", "cout", "coute", "coutent",
+    "couter", "tarif", "frais", "montant", "payer", "how", "much", "cost", "costs", "price",
+    "fee", "fees", "is", "are", "do", "does", "can", "i", "get", "for", "of", "to", "what",
+    "which", "when", "where", "who", "why", "quel", "quelle", "quels", "quelles", "quoi",
+    "comment", "quand", "delai", "duree", "temps", "jours", "valable", "validite", "documents",
+    "pieces", "papiers", "dossier", "faut", "il", "je", "j", "on", "nous", "vous", "tu", "me",
+    "moi", "obtenir", "avoir", "faire", "demander", "retirer", "renouveler", "renouvellement",
+    "refaire", "perdu", "perdue", "vole", "volee", "nouveau", "nouvelle", "new", "renew", "lost",
+    "stolen", "apply", "application", "obtain", "need", "want",
+})
+
+
+def find_unknown_procedures(aligned: AlignedText, procs: list[Entity]) -> list[Entity]:
+    """Procedure names the catalogue does not have: a head noun with a qualifier, outside
+    every full (non-weak) procedure match. Returned as ``unknown_procedure`` entities whose
+    value is the words as written (the dialog says it does not know that procedure)."""
+    strong = [(p.start, p.end) for p in procs if p.confidence > 0.6
+              and p.start is not None and p.end is not None]
+    tokens = list(_WORD.finditer(aligned.text))
+    found: list[Entity] = []
+    for i, tok in enumerate(tokens):
+        if tok.group() not in _HEADS:
+            continue
+        h_start, h_end = aligned.span(tok.start(), tok.end())
+        if any(a < h_end and h_start < b for a, b in strong):
+            continue  # "carte" of "carte d'identité" matched in full
+        qualifier = _qualifier(tokens, i)
+        if qualifier is None:
+            continue
+        # The qualifier may name a procedure on its own ("residence" permit): the phrase as a
+        # whole is still another thing, and that match goes with it.
+        first, last = sorted((i, qualifier))
+        start, _ = aligned.span(tokens[first].start(), tokens[first].end())
+        _, end = aligned.span(tokens[last].start(), tokens[last].end())
+        found.append(Entity("unknown_procedure", aligned.original[start:end], start, end, 0.8))
+    return found
+
+
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def _qualifier(tokens: list[re.Match], i: int) -> int | None:
+    """The index of the word that qualifies the head noun ``tokens[i]``: the next content word
+    after it ("permis de chasse"), or the content word right before it ("work permit")."""
+    if (i > 0 and tokens[i].group() in _HEADS_AFTER and _names_something(tokens[i - 1].group())
+            and tokens[i - 1].group() not in _HEADS
+            and tokens[i].start() - tokens[i - 1].end() <= 1):
+        return i - 1
+    j = i + 1
+    while j < len(tokens) and tokens[j].group() in ("de", "d", "du", "des", "l", "la", "le",
+                                                     "a", "for", "of"):
+        j += 1
+    if (j < len(tokens) and j - i <= 3 and _names_something(tokens[j].group())
+            and tokens[j].start() - tokens[j - 1].end() <= 3):
+        return j
+    return None
+
+
+def _names_something(word: str) -> bool:
+    return len(word) >= 3 and not word.isdigit() and word not in _NOT_QUALIFIERS and not any(
+        regex.fullmatch(word) for regex in _ASPECT_RE.values())
+
+
 def _spans(entities: list[Entity]) -> list[tuple[int, int]]:
     """The text spans of entities read from the message (inferred ones have none)."""
     return [(e.start, e.end) for e in entities if e.start is not None and e.end is not None]
@@ -151,6 +259,7 @@ class EntityExtractor:
         self.procedures = PhraseMatcher(lexicon.procedures, lexicon.weak,
                                         common_words | lexicon.common_words)
         self.languages = PhraseMatcher(lexicon.languages)
+        self.procedure_values = frozenset(lexicon.procedures)
 
     def extract(self, text: str) -> list[Entity]:
         aligned = align_ascii(text)
@@ -165,7 +274,12 @@ class EntityExtractor:
         if npis:  # "mon NPI 1234567890" gives an NPI, it does not ask about the NPI card
             procs = [p for p in procs if p.value != "carte-npi" or "carte" in
                      aligned.original[p.start:p.end].casefold()]
-        taken += _spans(procs)
+        unknown = find_unknown_procedures(aligned, procs)
+        if unknown:  # "permis de chasse": the bare "permis" must not become the driving licence
+            procs = [p for p in procs if not any(
+                p.start is not None and p.end is not None and u.start is not None
+                and u.end is not None and p.start < u.end and u.start < p.end for u in unknown)]
+        taken += _spans(procs) + _spans(unknown)
         langs = [
             Entity("language", m.value, m.start, m.end, m.confidence)
             for m in self.languages.find(aligned, taken)
@@ -173,4 +287,6 @@ class EntityExtractor:
         aspects = [a for a in find_aspects(aligned)
                    if a.start is None or a.end is None
                    or not any(a.start < b and x < a.end for x, b in taken)]
-        return sorted(procs + aspects + refs + npis + langs, key=lambda e: e.start or 0)
+        variants = find_variants(aligned)
+        return sorted(procs + unknown + aspects + variants + refs + npis + langs,
+                      key=lambda e: e.start or 0)

@@ -1,33 +1,47 @@
-"""Procedure and language lexicon: generated from the portal catalogue, read at run time.
+"""Procedure and language lexicon, built in memory from the live portal catalogue.
 
-``python -m nlu.lexicon`` (re)writes ``nlu/data/lexicon.yml`` in Rasa 3.1 format (``synonym`` and
-``lookup`` items) from three sources: the catalogue's titles and abbreviations (the portal is the
-source of truth for what procedures exist), the hand-written variants in
-``nlu/resources/variants.yml`` (misspellings, SMS spellings, Fon and Yoruba names) and the
-procedure spans annotated in the training data. The file is committed, so the embedded model and
-Rasa both work without the catalogue at run time; rerun the script when the catalogue changes.
+The portal is the source of truth for what procedures exist and keeps adding them, so the word
+list is never a committed file: :func:`build_lexicon` merges, at start and after every catalogue
+refresh, four sources:
+
+- the catalogue's procedures (:class:`CatalogueEntry` dicts): titles in every language and
+  their meaningful parts, abbreviations (CIP, IFU), the words of the slug, and the ``keywords``
+  per language the portal publishes for colloquial names ("carte grise", "titre foncier");
+- the hand-written variants in ``nlu/resources/variants.yml`` (misspellings, SMS spellings, Fon
+  and Yoruba names) for the procedures the catalogue still has;
+- the procedure spans annotated in the training data.
+
+Without a live catalogue (training, tests, ``python -m nlu.lexicon``) the shipped sandbox
+catalogue is read instead. ``python -m nlu.lexicon [CATALOGUE] [--out FILE]`` prints (or writes)
+the lexicon in Rasa 3.1 format for ``make rasa-train``; that output is generated, not committed.
 """
 
 from __future__ import annotations
 
+import argparse
+import functools
 import re
 import sys
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
-from nlu.languages import LANGUAGE_CODES
 from nlu.normalize import strip_diacritics
 from nlu.trainingdata import iter_entity_spans
 
 NLU_DIR = Path(__file__).resolve().parent
 DATA_DIR = NLU_DIR / "data"
-LEXICON_PATH = DATA_DIR / "lexicon.yml"
 VARIANTS_PATH = NLU_DIR / "resources" / "variants.yml"
 REPO_DIR = NLU_DIR.parent
 CATALOGUE_PATH = REPO_DIR / "integrations" / "portal" / "sandbox" / "catalogue.yaml"
-FACTS_PATH = REPO_DIR.parent / "shared" / "facts" / "procedures.yaml"
+
+CatalogueEntry = Mapping[str, Any]
+"""One procedure as the NLU reads it: ``slug``, ``title`` ``{lang: text}``, ``abbreviations``
+``[str]`` and ``keywords`` ``{lang: [str]}`` (the composition root builds these from the
+portal client's snapshot; the NLU does not import the portal client)."""
 
 
 @dataclass
@@ -61,30 +75,31 @@ def _title_pieces(title: str) -> list[str]:
     return result
 
 
-def catalogue_variants(path: Path | None = None) -> tuple[dict[str, list[str]], Path]:
-    """Titles and abbreviations per slug from the portal catalogue, or from the facts file when
-    the catalogue is not there (its ``title_fr`` only)."""
-    if path is None:
-        path = CATALOGUE_PATH if CATALOGUE_PATH.exists() else FACTS_PATH
-    text = path.read_text(encoding="utf-8")
-    if path == FACTS_PATH:  # only its procedures section is needed (the rest is prose-like)
-        text = text.split("\ncontext:", 1)[0]
-    doc = yaml.safe_load(text)
-    found: dict[str, list[str]] = {}
-    procedures = doc["procedures"]
-    if isinstance(procedures, dict):  # facts/procedures.yaml: {slug: {title_fr: ...}}
-        procedures = [{"slug": slug, "title": {"fr": p.get("title_fr", "")}}
-                      for slug, p in procedures.items()]
-    for proc in procedures:
-        names: list[str] = []
-        for title in (proc.get("title") or {}).values():
-            names += _title_pieces(str(title))
-        names += [str(a) for a in proc.get("abbreviations") or []]
-        found[proc["slug"]] = names
-    return found, path
+def entry_names(entry: CatalogueEntry) -> list[str]:
+    """Every name the catalogue gives one procedure: titles and their parts, abbreviations,
+    the slug's words ("permis-conduire" -> "permis conduire") and the keywords of every
+    language."""
+    names: list[str] = []
+    for title in (entry.get("title") or {}).values():
+        names += _title_pieces(str(title))
+    names += [str(a) for a in entry.get("abbreviations") or ()]
+    slug_words = str(entry["slug"]).replace("-", " ").strip()
+    if len(slug_words) >= 5:  # "ifu" alone would be matched exactly anyway, via abbreviations
+        names.append(slug_words)
+    for words in (entry.get("keywords") or {}).values():
+        names += [str(w) for w in words or ()]
+    return names
 
 
-def _merge(target: dict[str, list[str]], value: str, names: list[str]) -> None:
+def shipped_catalogue(path: Path = CATALOGUE_PATH) -> list[dict[str, Any]]:
+    """The procedures of a catalogue file in the sandbox schema (default: the shipped one)."""
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return [{"slug": p["slug"], "title": p.get("title") or {},
+             "abbreviations": p.get("abbreviations") or [], "keywords": p.get("keywords") or {}}
+            for p in doc["procedures"]]
+
+
+def _merge(target: dict[str, list[str]], value: str, names: Iterable[str]) -> None:
     seen = {n.casefold() for n in target.setdefault(value, [])}
     for name in names:
         name = str(name).strip()
@@ -93,31 +108,47 @@ def _merge(target: dict[str, list[str]], value: str, names: list[str]) -> None:
             seen.add(name.casefold())
 
 
-def build_lexicon(catalogue: Path | None = None) -> tuple[Lexicon, Path]:
-    """Merge the catalogue, the hand-written variants and the annotated training spans."""
-    from_catalogue, source = catalogue_variants(catalogue)
-    hand = yaml.safe_load(VARIANTS_PATH.read_text(encoding="utf-8"))
+@functools.lru_cache(maxsize=1)
+def _hand_written() -> dict[str, Any]:
+    """variants.yml, read once per process (it ships with the code)."""
+    loaded: dict[str, Any] = yaml.safe_load(VARIANTS_PATH.read_text(encoding="utf-8"))
+    return loaded
+
+
+@functools.lru_cache(maxsize=4)
+def _training_spans(data_dir: Path) -> tuple[tuple[str, str], ...]:
+    """``(text, slug)`` of every procedure annotated in the training data (read once)."""
+    return tuple((text, value) for path in sorted(data_dir.glob("*.yml"))
+                 for entity, text, value in iter_entity_spans(path) if entity == "procedure")
+
+
+def build_lexicon(entries: Iterable[CatalogueEntry] | None = None,
+                  data_dir: Path = DATA_DIR) -> Lexicon:
+    """The lexicon of the procedures in ``entries`` (default: the shipped catalogue)."""
+    if entries is None:
+        entries = shipped_catalogue()
+    hand = _hand_written()
     lex = Lexicon()
-    for slug, names in from_catalogue.items():
-        _merge(lex.procedures, slug, names)
-    for slug, entry in hand["procedures"].items():
+    for entry in entries:
+        _merge(lex.procedures, str(entry["slug"]), entry_names(entry))
+    for slug, extra in hand["procedures"].items():
         if slug not in lex.procedures:
-            print(f"warning: {slug} is in variants.yml but not in {source}", file=sys.stderr)
-            continue
-        _merge(lex.procedures, slug, entry.get("variants", []) + entry.get("unreviewed", []))
-        lex.unreviewed.update(entry.get("unreviewed", []))
-        if entry.get("weak"):
-            lex.weak[slug] = list(entry["weak"])
-    for code, entry in hand["languages"].items():
-        _merge(lex.languages, code, entry.get("variants", []) + entry.get("unreviewed", []))
-        lex.unreviewed.update(entry.get("unreviewed", []))
-    for path in sorted(DATA_DIR.glob("*.yml")):
-        if path == LEXICON_PATH:
-            continue
-        for entity, text, value in iter_entity_spans(path):
-            if entity == "procedure" and value in lex.procedures:
-                _merge(lex.procedures, value, [text])
-    return lex, source
+            continue  # the portal withdrew it: its variants must not bring it back
+        _merge(lex.procedures, slug, extra.get("variants", []) + extra.get("unreviewed", []))
+        lex.unreviewed.update(extra.get("unreviewed", []))
+        if extra.get("weak"):
+            lex.weak[slug] = list(extra["weak"])
+    for code, extra in hand["languages"].items():
+        _merge(lex.languages, code, extra.get("variants", []) + extra.get("unreviewed", []))
+        lex.unreviewed.update(extra.get("unreviewed", []))
+    for text, slug in _training_spans(data_dir):
+        if slug in lex.procedures:
+            _merge(lex.procedures, slug, [text])
+    for slug, weak in lex.weak.items():  # a bare "permis" annotated in training stays weak
+        bare = {w.casefold() for w in weak}
+        lex.procedures[slug] = [n for n in lex.procedures[slug] if n.casefold() not in bare]
+    lex.common_words = frozenset(strip_diacritics(w) for w in hand.get("ordinary_words", []))
+    return lex
 
 
 def _block(kind: str, name: str, names: list[str], unreviewed: set[str]) -> list[str]:
@@ -130,25 +161,16 @@ def _block(kind: str, name: str, names: list[str], unreviewed: set[str]) -> list
     return lines
 
 
-def render(lex: Lexicon, source: Path) -> str:
-    """The Rasa 3.1 YAML text of the lexicon."""
-    if source.is_relative_to(REPO_DIR):
-        shown = str(source.relative_to(REPO_DIR))
-    elif source.is_relative_to(REPO_DIR.parent):
-        shown = f"../{source.relative_to(REPO_DIR.parent)}"
-    else:
-        shown = source.name
+def render(lex: Lexicon) -> str:
+    """The Rasa 3.1 YAML text of the lexicon (for training Rasa on the same names)."""
     lines = [
-        "# Generated by `python -m nlu.lexicon` (make nlu-lexicon) from the portal catalogue",
-        f"# ({shown}), nlu/resources/variants.yml",
-        "# and the procedure spans annotated in nlu/data. Do not edit: edit those and rerun.",
+        "# Generated by `python -m nlu.lexicon` from the portal catalogue,",
+        "# nlu/resources/variants.yml and the training data. Not committed: regenerate it.",
         'version: "3.1"',
         "nlu:",
     ]
-    for slug, names in lex.procedures.items():
-        lines += _block("synonym", slug, names, lex.unreviewed)
-    for code, names in lex.languages.items():
-        lines += _block("synonym", code, names, lex.unreviewed)
+    for value, names in (*lex.procedures.items(), *lex.languages.items()):
+        lines += _block("synonym", value, names, lex.unreviewed)
     every = [n for names in lex.procedures.values() for n in names]
     lines += _block("lookup", "procedure", every, lex.unreviewed)
     every = [n for names in lex.languages.values() for n in names]
@@ -156,33 +178,21 @@ def render(lex: Lexicon, source: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
-def read_lexicon(path: Path = LEXICON_PATH) -> Lexicon:
-    """Read the generated lexicon back (run time: no catalogue needed)."""
-    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    lex = Lexicon()
-    for item in doc.get("nlu", []):
-        if "synonym" not in item:
-            continue
-        value = str(item["synonym"])
-        names = [line[2:].strip() for line in item["examples"].splitlines()
-                 if line.startswith("- ")]
-        (lex.languages if value in LANGUAGE_CODES else lex.procedures)[value] = names
-    hand = yaml.safe_load(VARIANTS_PATH.read_text(encoding="utf-8"))
-    for slug, entry in hand["procedures"].items():
-        if entry.get("weak"):
-            lex.weak[slug] = list(entry["weak"])
-    lex.common_words = frozenset(strip_diacritics(w) for w in hand.get("ordinary_words", []))
-    return lex
-
-
 def main(argv: list[str] | None = None) -> int:
-    """Write nlu/data/lexicon.yml; an optional argument names another catalogue file."""
-    args = sys.argv[1:] if argv is None else argv
-    lex, source = build_lexicon(Path(args[0]) if args else None)
-    LEXICON_PATH.write_text(render(lex, source), encoding="utf-8")
+    """Print the lexicon in Rasa format, or write it to ``--out``."""
+    parser = argparse.ArgumentParser(description="The NLU lexicon in Rasa 3.1 format.")
+    parser.add_argument("catalogue", nargs="?", type=Path, default=CATALOGUE_PATH)
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args(argv)
+    lex = build_lexicon(shipped_catalogue(args.catalogue))
+    text = render(lex)
+    if args.out is None:
+        sys.stdout.write(text)
+        return 0
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text, encoding="utf-8")
     count = sum(len(v) for v in lex.procedures.values())
-    print(f"wrote {LEXICON_PATH.relative_to(REPO_DIR)}: {len(lex.procedures)} procedures, "
-          f"{count} variants, from {source}")
+    print(f"wrote {args.out}: {len(lex.procedures)} procedures, {count} names", file=sys.stderr)
     return 0
 
 

@@ -34,6 +34,8 @@ PREFIXES = ("mon", "ma", "mes", "le", "la", "les", "un", "une", "l", "d", "my", 
 
 MAX_WORDS = 5
 SHORT = 4
+MARGIN = 3.0
+"""A fuzzy match must beat the best name of any other value by this many points."""
 """Keys this long or shorter (CIP, IFU, fon) match exactly, accents included."""
 
 
@@ -45,6 +47,8 @@ class Match:
     """Span in the original text."""
     confidence: float
     text: str
+    weak: bool = False
+    """Matched on a bare word that only suggests the procedure ("permis")."""
 
 
 @dataclass(frozen=True)
@@ -117,10 +121,13 @@ class PhraseMatcher:
         for key in self._entries:
             if _cutoff(len(key)) is not None:
                 self._skeletons.setdefault(skeleton(key), key)
-        self._by_length: dict[int, list[str]] = {}
-        longest = max((len(k) for k in self._skeletons), default=0)
-        for length in range(1, longest + 4):
-            self._by_length[length] = [k for k in self._skeletons if abs(len(k) - length) <= 2]
+        # Buckets by first letter and length: a typo rarely hits the first letter (this also
+        # keeps "connaissance" from "naissance"), and a catalogue of a thousand procedures
+        # must not make each candidate scan them all.
+        self._buckets: dict[tuple[str, int], list[str]] = {}
+        for skel in self._skeletons:
+            for length in range(len(skel) - 2, len(skel) + 3):
+                self._buckets.setdefault((skel[0], length), []).append(skel)
 
     def _lookup(self, key: str, words: int) -> tuple[_Entry, float] | None:
         """The entry for a candidate key: exact, same skeleton (97), or fuzzy on skeletons.
@@ -135,13 +142,20 @@ class PhraseMatcher:
         if known is not None:
             return self._entries[known], 97.0
         cutoff = _cutoff(len(skel))
-        choices = self._by_length.get(len(skel))
+        choices = self._buckets.get((skel[0], len(skel)))
         if cutoff is None or not choices:
             return None
-        found = process.extractOne(skel, choices, scorer=fuzz.ratio, score_cutoff=cutoff)
-        if found is None or found[0][0] != skel[0]:
-            return None  # a typo rarely hits the first letter; this avoids "connaissance"
-        return self._entries[self._skeletons[found[0]]], float(found[1])
+        found = process.extract(skel, choices, scorer=fuzz.ratio, score_cutoff=cutoff, limit=4)
+        if not found:
+            return None
+        best = self._entries[self._skeletons[found[0][0]]]
+        for other, score, _index in found[1:]:
+            # A near miss as close to another procedure's name is a guess between two: no
+            # procedure, rather than the facts of the wrong one.
+            if (score >= found[0][1] - MARGIN
+                    and self._entries[self._skeletons[other]].value != best.value):
+                return None
+        return best, float(found[0][1])
 
     def find(self, aligned: AlignedText, exclude: Sequence[tuple[int, int]] = ()) -> list[Match]:
         """Non-overlapping matches in the message, longest first; ``exclude`` lists original
@@ -177,7 +191,7 @@ class PhraseMatcher:
             o_start, o_end = aligned.span(start, end)
             confidence = round(score / 100.0 * (0.6 if entry.weak else 1.0), 3)
             chosen.append(Match(entry.value, o_start, o_end, confidence,
-                                aligned.original[o_start:o_end]))
+                                aligned.original[o_start:o_end], entry.weak))
         chosen.sort(key=lambda m: m.start)
         return chosen
 

@@ -64,7 +64,8 @@ def test_casier_facts(client: PortalClient) -> None:
     casier = client.procedure("casier-judiciaire")
     assert casier.category == "justice"
     assert casier.cost_xof == 1900
-    assert casier.delay == {"fr": "72 heures", "en": "72 hours"}
+    assert casier.delay["fr"] == "72 heures" and casier.delay["en"] == "72 hours"
+    assert casier.delay["yo"] == "wákàtí 72"  # translated, unreviewed
     assert casier.validity["en"] == "3 months"
     assert casier.online == "yes" and casier.eservice
 

@@ -65,9 +65,14 @@ def show_sheet(d: Dialog, conv: Conversation) -> Reply:
         return d.unavailable(conv)
     lang = d.lang(conv)
     aspects = conv.state["data"].get("aspects") or []
+    variant = conv.state["data"].get("variant")
+    if variant not in proc.variants:
+        variant = None
+    elif not aspects:  # "passeport urgent": what differs is the fee and the delay
+        aspects = ["cost", "delay"]
     choices = []
-    if aspects:  # a question about one fact gets that fact, and the rest on request
-        lines = (heading(proc, lang)[:1] + [fact(proc, a, lang) for a in aspects]
+    if aspects:  # a question gets every fact it asks, and the rest on request
+        lines = (heading(proc, lang, variant)[:1] + [fact(proc, a, lang, variant) for a in aspects]
                  + where_to_ask(proc, aspects, lang))
         choices.append(Choice("more", _("Toute la fiche")))
     else:

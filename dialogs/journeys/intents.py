@@ -123,20 +123,38 @@ def misunderstood(d: Dialog, conv: Conversation) -> Reply:
         "ou choisissez :"))
 
 
+def not_in_catalogue(d: Dialog, conv: Conversation, found: Found) -> Reply:
+    """A procedure the catalogue does not have ("permis de chasse"): say so and show the way
+    forward, never the facts of the nearest procedure."""
+    _ = d.t(conv)
+    name = " ".join(found.get("unknown_procedure", [])[:1]) or _("cette démarche")
+    conv.state["nlu"]["procedure"] = None
+    return d.prefixed(d.home(conv), _(
+        "Je ne trouve pas \"{name}\" dans le catalogue des démarches. Appelez le 135 "
+        "(Allo Service Public) ou cherchez sur service-public.bj. Ou choisissez :").format(
+        name=name))
+
+
 def ask_procedure(d: Dialog, conv: Conversation, found: Found) -> Reply | None:
     _ = d.t(conv)
     slugs = found.get("procedure", [])
     aspects = [a for a in found.get("aspect", []) if a in ASPECTS]
+    variants = found.get("variant", [])
+    if not slugs and found.get("unknown_procedure"):
+        return not_in_catalogue(d, conv, found)
     if len(slugs) > 1:
         return d.goto(conv, "clarify", {"slugs": slugs[:5], "aspects": aspects})
     if not slugs:
         return d.prefixed(d.goto(conv, "procedures"), _("De quelle démarche s'agit-il ?"))
-    return d.goto(conv, "sheet", {"slug": slugs[0], "aspects": aspects})
+    return d.goto(conv, "sheet", {"slug": slugs[0], "aspects": aspects,
+                                  "variant": variants[0] if variants else None})
 
 
 def start_eservice(d: Dialog, conv: Conversation, found: Found) -> Reply | None:
     _ = d.t(conv)
     slugs = found.get("procedure", [])
+    if not slugs and found.get("unknown_procedure"):
+        return not_in_catalogue(d, conv, found)
     if not slugs:
         return d.goto(conv, "eservices")
     try:

@@ -56,6 +56,9 @@ class CatalogueCache:
         self._last_attempt: float | None = None
         self._stop = threading.Event()
         self._timer: threading.Thread | None = None
+        self.version = 0
+        """Bumped each time a refresh brings different procedures: readers rebuild on it."""
+        self._listeners: list[Callable[[CatalogueSnapshot], None]] = []
 
     def get(self) -> CatalogueSnapshot | None:
         """The current snapshot (possibly stale), or ``None`` while the cache is cold."""
@@ -87,9 +90,32 @@ class CatalogueCache:
             metrics.CATALOGUE_REFRESH.labels("error").inc()
             log.warning("portal catalogue refresh failed, serving stale data: %s", exc)
             return False
-        self._snapshot = snapshot
+        previous, self._snapshot = self._snapshot, snapshot
         metrics.CATALOGUE_REFRESH.labels("ok").inc()
+        if previous is None or previous.procedures != snapshot.procedures:
+            self.version += 1
+            self._notify(snapshot)
         return True
+
+    def subscribe(self, listener: Callable[[CatalogueSnapshot], None]) -> None:
+        """Call ``listener(snapshot)`` after each refresh that changed the procedures (on the
+        refreshing thread, never a citizen's hop), and now if a snapshot is already held:
+        the NLU rebuilds its word list this way."""
+        self._listeners.append(listener)
+        snapshot = self._snapshot
+        if snapshot is not None:
+            self._call(listener, snapshot)
+
+    def _notify(self, snapshot: CatalogueSnapshot) -> None:
+        for listener in list(self._listeners):
+            self._call(listener, snapshot)
+
+    @staticmethod
+    def _call(listener: Callable[[CatalogueSnapshot], None], snapshot: CatalogueSnapshot) -> None:
+        try:
+            listener(snapshot)
+        except Exception:  # a listener's bug must not stop the catalogue from refreshing
+            log.exception("catalogue refresh listener failed")
 
     def start(self, interval: float | None = None) -> None:
         """Refresh now, then every ``interval`` s (default ``ttl / 2``), on a daemon thread."""

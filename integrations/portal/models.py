@@ -48,6 +48,18 @@ class Category:
 
 
 @dataclass(frozen=True)
+class Variant:
+    """A variant of a procedure with facts of its own (the urgent passport: its fee and delay).
+    A question that names it ("passeport urgent") is answered with these facts, not the usual."""
+
+    name: str
+    """The variant's key, as the NLU names it (``urgent``)."""
+    label: LocalText = field(default_factory=dict)
+    cost_xof: int | None = None
+    delay: LocalText = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Procedure:
     """One procedure sheet of the catalogue.
 
@@ -68,6 +80,10 @@ class Procedure:
     online_url: str | None = None
     eservice: bool = False
     """True when the portal publishes a form schema for it (it can be requested through Guichet)."""
+    abbreviations: tuple[str, ...] = ()
+    keywords: dict[str, list[str]] = field(default_factory=dict)
+    """Words citizens use for it, per language ("carte grise"): the NLU's word list reads them."""
+    variants: dict[str, Variant] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

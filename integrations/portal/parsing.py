@@ -27,6 +27,7 @@ from .models import (
     RequestStatus,
     StatusEvent,
     Submission,
+    Variant,
 )
 
 _ONLINE = {"yes", "no", "appointment", "registration"}
@@ -80,7 +81,31 @@ def procedure(data: Mapping[str, Any]) -> Procedure:
         online=cast(OnlineMode, online),  # checked against _ONLINE above
         online_url=data.get("online_url"),
         eservice=bool(data.get("eservice", False)),
+        abbreviations=tuple(str(a) for a in data.get("abbreviations") or ()),
+        keywords=_words(data.get("keywords")),
+        variants=_variants(data.get("variants")),
     )
+
+
+def _words(value: Any) -> dict[str, list[str]]:
+    """``keywords``: ``{lang: [word, ...]}``; absent or ``null``: none."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ValueError("keywords: expected a {lang: [words]} map")
+    return {str(k): [str(w) for w in v or ()] for k, v in value.items()}
+
+
+def _variants(value: Any) -> dict[str, Variant]:
+    """``variants``: ``{name: {label, cost_xof, delay}}``; absent or ``null``: none."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ValueError("variants: expected a {name: variant} map")
+    return {str(name): Variant(name=str(name), label=_text(v.get("label")),
+                               cost_xof=_optional_int(v.get("cost_xof")),
+                               delay=_text(v.get("delay")))
+            for name, v in value.items()}
 
 
 def form_field(data: Mapping[str, Any]) -> FormField:

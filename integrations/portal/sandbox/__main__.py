@@ -15,6 +15,7 @@ from pathlib import Path
 from werkzeug.serving import make_server
 
 from .app import create_sandbox_app
+from .catalogue import CatalogueError
 from .events import EventPoster
 from .payments import start_ticker
 from .server import RedactingRequestHandler
@@ -71,15 +72,18 @@ def main(argv: list[str] | None = None) -> None:
         poster = EventPoster(args.events_url, secret)
     if args.db:
         Path(args.db).parent.mkdir(parents=True, exist_ok=True)
-    app = create_sandbox_app(
-        db_path=args.db,
-        api_key=args.api_key,
-        admin_key=args.admin_key,
-        step_seconds=args.step_seconds,
-        settle_seconds=args.settle_seconds,
-        expire_seconds=args.expire_seconds,
-        on_event=poster,
-    )
+    try:  # reads SANDBOX_CATALOGUE; a broken file stops here with a message naming it
+        app = create_sandbox_app(
+            db_path=args.db,
+            api_key=args.api_key,
+            admin_key=args.admin_key,
+            step_seconds=args.step_seconds,
+            settle_seconds=args.settle_seconds,
+            expire_seconds=args.expire_seconds,
+            on_event=poster,
+        )
+    except CatalogueError as exc:
+        raise SystemExit(f"sandbox portal: {exc}") from None
     halt = start_ticker(app)
     server = make_server(
         args.host, args.port, app, threaded=True, request_handler=RedactingRequestHandler

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -20,7 +21,7 @@ from flask import Blueprint, Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from . import events
-from .catalogue import load_catalogue
+from .catalogue import CatalogueError, load_catalogue
 from .faults import Faults, parse_faults
 from .gateway import XRoadGateway
 from .lifecycle import STATES, timeline
@@ -90,6 +91,8 @@ def _guard() -> Response | None:
             return _error(403, "missing or invalid X-Admin-Key")
         return None
     sweep(state)  # payments due to settle or expire, status steps: before answering
+    if request.path.rstrip("/") in (f"{API_PREFIX}/categories", f"{API_PREFIX}/procedures"):
+        state.reload_if_changed()
     faults = state.faults.apply_delay()
     if faults.fail_status is not None:
         return _error(faults.fail_status, "fault injected by the sandbox")
@@ -290,8 +293,17 @@ def create_sandbox_app(
     app = Flask(__name__)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    if catalogue_path is None and os.environ.get("SANDBOX_CATALOGUE", "").strip():
+        catalogue_path = os.environ["SANDBOX_CATALOGUE"].strip()
+    path = Path(catalogue_path) if catalogue_path else None
+    try:
+        catalogue = load_catalogue(path)
+    except CatalogueError as exc:
+        raise CatalogueError(f"SANDBOX_CATALOGUE: {exc}") from exc
     app.extensions[EXTENSION] = SandboxState(
-        catalogue=load_catalogue(catalogue_path),
+        catalogue=catalogue,
+        catalogue_path=path,
+        catalogue_stamp=(path.stat().st_mtime_ns, path.stat().st_size) if path else (0, 0),
         store=RequestStore(db_path),
         faults=Faults(),
         api_key=api_key or None,

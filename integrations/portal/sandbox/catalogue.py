@@ -25,6 +25,8 @@ _PROCEDURE_KEYS = (
     "online",
     "online_url",
     "eservice",
+    "keywords",
+    "variants",
 )
 _FIELD_KEYS = (
     "name",
@@ -41,6 +43,10 @@ _FIELD_KEYS = (
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's safe loader when PyYAML was built with it: ten times faster, and the sandbox
 is built for nearly every test."""
+
+
+class CatalogueError(ValueError):
+    """The catalogue file cannot be served: missing, not YAML, or not in the schema."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +66,15 @@ def _procedure(raw: dict[str, Any], forms: dict[str, Any]) -> dict[str, Any]:
     out["abbreviations"] = list(raw.get("abbreviations") or [])
     out["online"] = str(raw.get("online") or "no")
     out["eservice"] = raw["slug"] in forms
+    keywords = raw.get("keywords") or {}
+    if not isinstance(keywords, dict):
+        raise ValueError(f"{raw['slug']}: keywords must be a {{lang: [words]}} map")
+    out["keywords"] = {str(k): [str(w) for w in v or []] for k, v in keywords.items()}
+    variants = raw.get("variants") or {}
+    if not isinstance(variants, dict):
+        raise ValueError(f"{raw['slug']}: variants must be a {{name: facts}} map")
+    out["variants"] = {str(k): {"label": v.get("label"), "cost_xof": v.get("cost_xof"),
+                                "delay": v.get("delay")} for k, v in variants.items()}
     return out
 
 
@@ -77,9 +92,23 @@ def _form(slug: str, raw: dict[str, Any], title: dict[str, str]) -> dict[str, An
 
 
 def load_catalogue(path: str | Path | None = None) -> SandboxCatalogue:
-    """Read and check the YAML; a broken catalogue fails at start-up, not on a citizen's hop."""
-    with open(path or DEFAULT_PATH, encoding="utf-8") as handle:
-        raw = yaml.load(handle, Loader=SAFE_LOADER)
+    """Read and check the YAML; a broken catalogue fails at start-up, not on a citizen's hop.
+    Any problem is a :class:`CatalogueError` naming the file."""
+    path = path or DEFAULT_PATH
+    try:
+        with open(path, encoding="utf-8") as handle:
+            raw = yaml.load(handle, Loader=SAFE_LOADER)
+        return _checked(raw)
+    except (OSError, yaml.YAMLError) as exc:
+        raise CatalogueError(f"cannot read catalogue {path}: {exc}") from exc
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        what = f"missing key {exc}" if isinstance(exc, KeyError) else str(exc)
+        raise CatalogueError(f"catalogue {path} is not in the sandbox schema: {what}") from exc
+
+
+def _checked(raw: Any) -> SandboxCatalogue:
+    if not isinstance(raw, dict):
+        raise ValueError("expected a mapping with categories and procedures")
     category_slugs = {c["slug"] for c in raw["categories"]}
     forms_raw: dict[str, Any] = raw.get("eservices") or {}
     procedures: dict[str, dict[str, Any]] = {}

@@ -7,11 +7,12 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 from flask import current_app
 
-from .catalogue import SandboxCatalogue
+from .catalogue import CatalogueError, SandboxCatalogue, load_catalogue
 from .faults import Faults
 from .store import RequestStore
 
@@ -39,6 +40,27 @@ class SandboxState:
     sweep_every: float = 0.5
     last_sweep: float = field(default=float("-inf"))
     sweep_lock: threading.Lock = field(default_factory=threading.Lock)
+    catalogue_path: Path | None = None
+    catalogue_stamp: tuple[int, int] = (0, 0)
+    """The file's (mtime_ns, size) when last read."""
+
+    def reload_if_changed(self) -> None:
+        """Serve a catalogue file edited while running (the portal keeps adding procedures):
+        checked on catalogue reads only (one stat); a broken edit keeps the previous one."""
+        if self.catalogue_path is None:
+            return
+        try:
+            stat = self.catalogue_path.stat()
+        except OSError:
+            return
+        stamp = (stat.st_mtime_ns, stat.st_size)
+        if stamp == self.catalogue_stamp:
+            return
+        try:
+            self.catalogue = load_catalogue(self.catalogue_path)
+        except CatalogueError as exc:
+            log.warning("sandbox: catalogue edit ignored: %s", exc)
+        self.catalogue_stamp = stamp
 
     def iso(self, epoch: float) -> str:
         return datetime.fromtimestamp(epoch, BENIN_TZ).isoformat(timespec="seconds")
