@@ -146,6 +146,14 @@ class Settings:
     """Login attempts one client address may make (limits' notation, e.g. ``10/minute``)."""
     agent_login_global_rate: str = "60/minute"
     """Login attempts every address together may make: bounds the CPU spent hashing passwords."""
+    # -- insights: the anonymous record of every exchange (dialogs.insights, channels.events) --
+    insights_enabled: bool = True
+    """``INSIGHTS_ENABLED``: record an anonymous event of every exchange (off: none kept)."""
+    retention_unanswered_days: int = 30
+    """``RETENTION_UNANSWERED_DAYS``: how long an unanswered question's masked text is kept
+    (the event itself stays, without text)."""
+    retention_events_days: int = 400
+    """``RETENTION_EVENTS_DAYS``: how long the anonymous exchange events are kept."""
 
     @property
     def production(self) -> bool:
@@ -271,4 +279,8 @@ class Settings:
             webchat_codes_per_number=_int(env, "WEBCHAT_CODES_PER_NUMBER", 3, 1, 100),
             webchat_codes_per_client=_int(env, "WEBCHAT_CODES_PER_CLIENT", 10, 1, 10000),
             webchat_max_streams=_int(env, "WEBCHAT_MAX_STREAMS", 0, 0, 10000),
+            # -- insights --
+            insights_enabled=_bool(env, "INSIGHTS_ENABLED", True),
+            retention_unanswered_days=_int(env, "RETENTION_UNANSWERED_DAYS", 30, 1, 3650),
+            retention_events_days=_int(env, "RETENTION_EVENTS_DAYS", 400, 1, 3650),
         )

@@ -13,6 +13,9 @@
 - the console's audit log (``agent_audit``): ``RETENTION_AUDIT_DAYS`` (365)
 - console sessions (``agent_sessions``): two days
 
+- unanswered questions' masked texts (``insight_events.text``): ``RETENTION_UNANSWERED_DAYS``
+  (default 30); the anonymous exchange events themselves: ``RETENTION_EVENTS_DAYS`` (400)
+
 Opt-outs (``sms_optouts``) are kept while they stand: they are a promise to the citizen.  The
 anonymous hand-off figures (``agent_handoffs``) hold no personal data and stay.
 
@@ -37,6 +40,7 @@ from channels.config import Settings
 from channels.outbox import outbound
 from channels.sms.inbox import inbound
 from dialogs.desk.retention import purge_agent_records
+from dialogs.insights.records import events as insight_events
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +64,14 @@ def purge(settings: Settings, engine: sa.Engine, *, now: dt.datetime | None = No
         )).rowcount
         counts["outbound_messages"] = db.execute(outbound.delete().where(
             outbound.c.updated_at < now - dt.timedelta(days=settings.retention_outbound_days)
+        )).rowcount
+        # unanswered questions: the masked text goes first, the anonymous event later
+        counts["unanswered_texts"] = db.execute(insight_events.update().where(
+            insight_events.c.text.is_not(None),
+            insight_events.c.at < now - dt.timedelta(days=settings.retention_unanswered_days)
+        ).values(text=None)).rowcount
+        counts["insight_events"] = db.execute(insight_events.delete().where(
+            insight_events.c.at < now - dt.timedelta(days=settings.retention_events_days)
         )).rowcount
     log.info("retention purge done", extra=counts)
     return counts

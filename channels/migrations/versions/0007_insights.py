@@ -1,0 +1,78 @@
+"""The insights' tables: the anonymous record of every exchange (``insight_events``) and the
+supervisors' labels of unanswered questions (``insight_labels``); see
+:mod:`dialogs.insights.records`.
+
+The events are indexed for the supervisor's date-range queries: by kind and time (questions,
+unanswered), by time, a partial index of e-service form events by session (the USSD funnel)
+and of hand-offs.
+
+Revision ID: 0007_insights
+Revises: 0004_sms_claimed_at
+Create Date: 2026-11-30
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0007_insights"
+down_revision = "0004_sms_claimed_at"
+branch_labels = None
+depends_on = None
+
+DateTime = sa.DateTime(timezone=True)
+BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+FORM = "eservice IS NOT NULL"
+HANDOFF = "handoff IS NOT NULL"
+
+
+def upgrade() -> None:
+    tables = set(sa.inspect(op.get_bind()).get_table_names())
+    if "insight_events" not in tables:
+        op.create_table(
+            "insight_events",
+            sa.Column("id", BigId, primary_key=True, autoincrement=True),
+            sa.Column("at", DateTime, nullable=False),
+            sa.Column("channel", sa.String(20), nullable=False),
+            sa.Column("lang", sa.String(8), nullable=False),
+            sa.Column("kind", sa.String(10), nullable=False),
+            sa.Column("session", sa.String(16), nullable=False),
+            sa.Column("intent", sa.String(40)),
+            sa.Column("procedure", sa.String(100)),
+            sa.Column("aspect", sa.String(20)),
+            sa.Column("state", sa.String(40)),
+            sa.Column("eservice", sa.String(100)),
+            sa.Column("step", sa.String(60)),
+            sa.Column("step_no", sa.SmallInteger),
+            sa.Column("answered", sa.Boolean),
+            sa.Column("handoff", sa.String(40)),
+            sa.Column("outcome", sa.String(20)),
+            sa.Column("text", sa.String(300)),
+        )
+        op.create_index("ix_insight_events_kind_at", "insight_events", ["kind", "at"])
+        op.create_index("ix_insight_events_at", "insight_events", ["at"])
+        op.create_index("ix_insight_events_form", "insight_events", ["channel", "session", "at"],
+                        sqlite_where=sa.text(FORM), postgresql_where=sa.text(FORM))
+        op.create_index("ix_insight_events_handoff", "insight_events", ["at"],
+                        sqlite_where=sa.text(HANDOFF), postgresql_where=sa.text(HANDOFF))
+    if "insight_labels" not in tables:
+        op.create_table(
+            "insight_labels",
+            sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+            sa.Column("text", sa.String(300), nullable=False),
+            sa.Column("lang", sa.String(8), nullable=False),
+            sa.Column("intent", sa.String(40)),
+            sa.Column("procedure", sa.String(100)),
+            sa.Column("aspect", sa.String(20)),
+            sa.Column("out_of_scope", sa.Boolean, nullable=False, server_default=sa.false()),
+            sa.Column("labelled_by", sa.String(64), nullable=False),
+            sa.Column("labelled_at", DateTime, nullable=False),
+            sa.Column("exported_at", DateTime),
+            sa.UniqueConstraint("text", "lang", name="uq_insight_labels_text_lang"),
+        )
+
+
+def downgrade() -> None:
+    op.drop_table("insight_labels")
+    op.drop_table("insight_events")
