@@ -124,6 +124,12 @@ purge: $(STAMP)
 
 agent-purge: purge
 
+# nlu-import-labelled: the questions supervisors labelled on /agent/insights, as Rasa NLU data
+# in nlu/data/labelled.yml (review it; the next make nlu-train / start trains on it)
+.PHONY: nlu-import-labelled
+nlu-import-labelled: db-upgrade
+	$(BIN)/python -m channels.agent.labelled $(ARGS)
+
 sandbox-portal: setup
 	$(BIN)/python -m integrations.portal.sandbox --host $(HOST) --port $${SANDBOX_PORT:-8081} --db var/sandbox-portal.db
 

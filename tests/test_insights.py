@@ -16,6 +16,7 @@ import sqlalchemy as sa
 import yaml
 
 from channels import retention
+from channels.agent import labelled as labelled_cli
 from dialogs.desk.records import audit
 from dialogs.insights import labels as learning
 from dialogs.insights.mask import mask_question, vocabulary
@@ -131,7 +132,7 @@ def test_supervisor_reads_what_citizens_ask_and_an_agent_is_refused(ins_app, at_
                                      headers={"Accept": "application/json"}).status_code == 401
 
 
-def test_the_page_csv_and_labelling_loop(ins_app, at_fake, tmp_path):
+def test_the_page_csv_and_labelling_loop(ins_app, at_fake, tmp_path, monkeypatch):
     fake, _ = at_fake
     sms(ins_app, fake, "+2290197000321", NAME_QUESTION)
     supervisor = Console(ins_app, "eve")
@@ -167,20 +168,23 @@ def test_the_page_csv_and_labelling_loop(ins_app, at_fake, tmp_path):
     with engine.connect() as db:
         line = db.execute(sa.select(audit).where(audit.c.action == "insight_label")).one()
     assert line.login == "eve" and "out_of_scope" in line.detail
-    body, count = learning.export_yaml(engine)
+    body, count = learning.export_yaml(engine, mark=False)
     assert count == 1
+    path = tmp_path / "labelled.yml"
+    monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    assert labelled_cli.main(["--out", str(path)]) == 0  # what make nlu-import-labelled runs
+    assert path.read_text(encoding="utf-8") == body
     doc = yaml.safe_load(body)
     assert doc["version"] == "3.1"
     assert doc["nlu"][0]["intent"] == "out_of_scope"
     assert doc["nlu"][0]["metadata"]["language"] == "fr"
     assert text in doc["nlu"][0]["examples"]
-    path = tmp_path / "labelled.yml"
-    path.write_text(body, encoding="utf-8")
     from nlu.trainingdata import load_file
     assert [e.intent for e in load_file(path)] == ["out_of_scope"]
     page = supervisor.client.get("/agent/insights?days=30")
     assert "Sur les 1 questions restées sans réponse" in page.text
     assert "étiquetée" in page.text
+    assert all(label["exported_at"] for label in learning.listed(engine))
 
 
 def test_prometheus_counts_questions_by_procedure_and_abandonment(ins_app, at_fake):
