@@ -29,7 +29,7 @@ from channels import metrics
 from dialogs.insights.events import Event
 from dialogs.insights.labels import INTENTS
 from dialogs.insights.mask import mask_question, vocabulary
-from dialogs.insights.records import events as table
+from dialogs.insights import store
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +104,7 @@ class EventRecorder:
                 rows = [self._row(e) for e in batch]
                 try:
                     with self.engine.begin() as db:
-                        db.execute(table.insert(), rows)
+                        store.write(db, rows)
                 except Exception:
                     self._buffer.extendleft(reversed(batch))
                     self._trim()

@@ -40,6 +40,7 @@ from channels.config import Settings
 from channels.outbox import outbound
 from channels.sms.inbox import inbound
 from dialogs.desk.retention import purge_agent_records
+from dialogs.insights.records import daily as insight_daily
 from dialogs.insights.records import events as insight_events
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,9 @@ def purge(settings: Settings, engine: sa.Engine, *, now: dt.datetime | None = No
         ).values(text=None)).rowcount
         counts["insight_events"] = db.execute(insight_events.delete().where(
             insight_events.c.at < now - dt.timedelta(days=settings.retention_events_days)
+        )).rowcount
+        counts["insight_daily"] = db.execute(insight_daily.delete().where(
+            insight_daily.c.day < (now - dt.timedelta(days=settings.retention_events_days)).date()
         )).rowcount
     log.info("retention purge done", extra=counts)
     return counts

@@ -19,6 +19,7 @@ from channels import retention
 from channels.agent import labelled as labelled_cli
 from dialogs.desk.records import audit
 from dialogs.insights import labels as learning
+from dialogs.insights import store
 from dialogs.insights.mask import mask_question, vocabulary
 from dialogs.insights.records import events
 from dialogs.insights.report import report
@@ -261,7 +262,7 @@ def test_funnel_counts_the_last_step_of_each_session_on_both_engines(engine):
                  "procedure": "passeport", "aspect": "cost", "answered": True})
     columns = [c.name for c in events.columns if c.name != "id"]
     with engine.begin() as db:
-        db.execute(events.insert(), [{c: row.get(c) for c in columns} for row in rows])
+        store.write(db, [{c: row.get(c) for c in columns} for row in rows])
     data = report(engine, 1)
     funnel = {r["step"]: (r["reached"], r["abandoned"]) for r in data["ussd_funnel"]}
     assert funnel == {"npi": (3, 1), "nom": (2, 1), "confirm": (1, 0), "submitted": (1, 0)}

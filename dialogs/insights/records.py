@@ -5,6 +5,7 @@
   personal data: the session is a keyed hash, the text only that of an unanswered question,
   masked, and emptied after ``RETENTION_UNANSWERED_DAYS``.  Indexed for the supervisor's
   queries over a date range (one month of a busy service is about a million rows).
+- ``insight_daily``: the same events counted per day and label set (the page's counts).
 - ``insight_labels``: what a supervisor said an unanswered question meant (intent, procedure,
   aspect, or out of scope), who said it and when, and when it went into the training data.
 """
@@ -43,10 +44,30 @@ events = sa.Table(
     sa.Index("ix_insight_events_form", "channel", "session", "at",
              sqlite_where=sa.text("eservice IS NOT NULL"),
              postgresql_where=sa.text("eservice IS NOT NULL")),
-    sa.Index("ix_insight_events_handoff", "at",
-             sqlite_where=sa.text("handoff IS NOT NULL"),
-             postgresql_where=sa.text("handoff IS NOT NULL")),
+    sa.Index("ix_insight_events_unanswered", "at",
+             sqlite_where=sa.text("text IS NOT NULL"),
+             postgresql_where=sa.text("text IS NOT NULL")),
 )
+
+daily = sa.Table(
+    "insight_daily", metadata,
+    sa.Column("day", sa.Date, nullable=False),
+    sa.Column("channel", sa.String(20), nullable=False),
+    sa.Column("lang", sa.String(8), nullable=False),
+    sa.Column("kind", sa.String(10), nullable=False),
+    sa.Column("intent", sa.String(40), nullable=False, server_default=""),
+    sa.Column("procedure", sa.String(100), nullable=False, server_default=""),
+    sa.Column("aspect", sa.String(20), nullable=False, server_default=""),
+    sa.Column("answered", sa.String(1), nullable=False, server_default=""),
+    sa.Column("handoff", sa.String(40), nullable=False, server_default=""),
+    sa.Column("n", sa.Integer, nullable=False),
+    sa.PrimaryKeyConstraint("day", "channel", "lang", "kind", "intent", "procedure", "aspect",
+                            "answered", "handoff", name="pk_insight_daily"),
+)
+"""Events counted per UTC day and label set, kept up to date with each batch written: the
+page's counts read a few thousand rows instead of a month of events ('' for none)."""
+DAILY_KEYS = ("day", "channel", "lang", "kind", "intent", "procedure", "aspect", "answered",
+              "handoff")
 
 labels = sa.Table(
     "insight_labels", metadata,

@@ -1,9 +1,10 @@
 """The aggregates supervisors read (``/agent/insights.json``): one function, a few grouped
 queries over a date range of ``insight_events`` (and the desk's satisfaction ratings).
 
-Only figures and masked texts come out: no session hash, no citizen id.  Each query reads the
-range through an index (``at``, ``kind, at``, the partial form and hand-off indexes), so a
-month of a busy service (a million rows) stays well under a second on PostgreSQL.
+Only figures and masked texts come out: no session hash, no citizen id.  The counts read the
+daily roll-up (``insight_daily``); the unanswered texts and the USSD funnel read the events
+through partial indexes (texts kept, e-service form events), so a month of a busy service (a
+million events) stays under a second on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from dialogs.desk.records import handoffs as desk_handoffs
+from dialogs.insights.records import daily
 from dialogs.insights.records import events as ev
 
 UNANSWERED_LIMIT = 100
@@ -29,57 +31,48 @@ def window(days: int, until: dt.datetime | None = None) -> tuple[dt.datetime, dt
 
 
 def _counts(db: sa.Connection, column: sa.ColumnElement, where: list) -> list[tuple[Any, int]]:
-    n = sa.func.count().label("n")
+    """``(value, count)`` from the daily roll-up, the largest first ('' is no value)."""
+    n = sa.func.sum(daily.c.n).label("n")
     rows = db.execute(sa.select(column, n).where(*where).group_by(column)
                       .order_by(n.desc(), column)).all()
     return [(r[0], int(r[1])) for r in rows]
 
 
-def _day(db: sa.Connection, column: sa.ColumnElement) -> sa.ColumnElement:
-    """The UTC day of a timestamp, as text ``YYYY-MM-DD`` on either engine."""
-    if db.dialect.name == "postgresql":
-        return sa.func.to_char(sa.func.timezone("UTC", column), "YYYY-MM-DD")
-    return sa.func.strftime("%Y-%m-%d", column)
+def _days(since: dt.datetime, until: dt.datetime) -> list:
+    return [daily.c.day >= since.date(), daily.c.day < until.date()]
 
 
 def questions(db: sa.Connection, since: dt.datetime, until: dt.datetime) -> dict:
-    where = [ev.c.kind == "question", ev.c.at >= since, ev.c.at < until]
+    where = [daily.c.kind == "question", *_days(since, until)]
     total = answered = 0
-    for value, count in _counts(db, ev.c.answered, where):
+    for value, count in _counts(db, daily.c.answered, where):
         total += count
-        answered += count if value is not False else 0
-    day = _day(db, ev.c.at)
+        answered += count if value != "n" else 0
     return {
         "count": total,
         "answered": answered,
         "by_procedure": [{"procedure": p, "count": n} for p, n in
-                         _counts(db, ev.c.procedure, [*where, ev.c.procedure.is_not(None)])],
+                         _counts(db, daily.c.procedure, [*where, daily.c.procedure != ""])],
         "by_aspect": [{"aspect": a, "count": n} for a, n in
-                      _counts(db, ev.c.aspect, [*where, ev.c.aspect.is_not(None)])],
+                      _counts(db, daily.c.aspect, [*where, daily.c.aspect != ""])],
         "by_intent": [{"intent": i, "count": n} for i, n in
-                      _counts(db, ev.c.intent, [*where, ev.c.intent.is_not(None)])],
-        "by_channel": [{"channel": c, "count": n} for c, n in _counts(db, ev.c.channel, where)],
-        "by_language": [{"language": c, "count": n} for c, n in _counts(db, ev.c.lang, where)],
-        "by_day": [{"day": d, "count": n} for d, n in
-                   sorted(_counts(db, day, where), key=lambda r: r[0])],
+                      _counts(db, daily.c.intent, [*where, daily.c.intent != ""])],
+        "by_channel": [{"channel": c, "count": n} for c, n in _counts(db, daily.c.channel, where)],
+        "by_language": [{"language": c, "count": n} for c, n in
+                        _counts(db, daily.c.lang, where)],
+        "by_day": [{"day": d.isoformat(), "count": n} for d, n in
+                   sorted(_counts(db, daily.c.day, where), key=lambda r: r[0])],
     }
 
 
 def exchanges(db: sa.Connection, since: dt.datetime, until: dt.datetime) -> dict:
     """Every exchange (menus, forms and questions) per channel and language."""
-    where = [ev.c.at >= since, ev.c.at < until]
-    rows = db.execute(sa.select(ev.c.channel, ev.c.lang, sa.func.count())
-                      .where(*where).group_by(ev.c.channel, ev.c.lang)).all()
-    by_channel: dict[str, int] = {}
-    by_language: dict[str, int] = {}
-    for channel, lang, n in rows:
-        by_channel[channel] = by_channel.get(channel, 0) + int(n)
-        by_language[lang] = by_language.get(lang, 0) + int(n)
-    return {"count": sum(by_channel.values()),
-            "by_channel": [{"channel": c, "count": n} for c, n in
-                           sorted(by_channel.items(), key=lambda kv: -kv[1])],
+    where = _days(since, until)
+    by_channel = _counts(db, daily.c.channel, where)
+    return {"count": sum(n for _, n in by_channel),
+            "by_channel": [{"channel": c, "count": n} for c, n in by_channel],
             "by_language": [{"language": c, "count": n} for c, n in
-                            sorted(by_language.items(), key=lambda kv: -kv[1])]}
+                            _counts(db, daily.c.lang, where)]}
 
 
 def unanswered(db: sa.Connection, since: dt.datetime, until: dt.datetime,
@@ -121,12 +114,12 @@ def ussd_funnel(db: sa.Connection, since: dt.datetime, until: dt.datetime) -> li
 
 
 def handoff_counts(db: sa.Connection, since: dt.datetime, until: dt.datetime) -> dict:
-    where = [ev.c.handoff.is_not(None), ev.c.at >= since, ev.c.at < until]
-    by_reason = _counts(db, ev.c.handoff, where)
+    where = [daily.c.handoff != "", *_days(since, until)]
+    by_reason = _counts(db, daily.c.handoff, where)
     return {"count": sum(n for _, n in by_reason),
             "by_reason": [{"reason": r, "count": n} for r, n in by_reason],
             "by_channel": [{"channel": c, "count": n} for c, n in
-                           _counts(db, ev.c.channel, where)]}
+                           _counts(db, daily.c.channel, where)]}
 
 
 def satisfaction(db: sa.Connection, since: dt.datetime, until: dt.datetime) -> dict:
