@@ -96,20 +96,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--days", type=int, default=30, help="the report's period")
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--profile", action="store_true", help="time each query too")
+    parser.add_argument("--keep", action="store_true", help="keep the database (print its name)")
+    parser.add_argument("--reuse", help="a database kept by --keep: time it again, fill nothing")
     args = parser.parse_args(argv)
     base = os.environ.get("TEST_POSTGRES_URL",
                           "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    name = f"guichet_bench_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as db:
-        db.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    name = args.reuse or f"guichet_bench_{uuid.uuid4().hex[:10]}"
+    if not args.reuse:
+        with admin.connect() as db:
+            db.execute(sa.text(f'CREATE DATABASE "{name}"'))
     engine = sa.create_engine(sa.make_url(base).set(database=name), hide_parameters=True)
     try:
         migrate.upgrade(engine)
         started = time.perf_counter()
-        with engine.begin() as db:
-            db.execute(sa.text(FILL), {"n": args.events, "spread": args.spread})
-            db.execute(sa.text(ROLL_UP))
+        if not args.reuse:
+            with engine.begin() as db:
+                db.execute(sa.text(FILL), {"n": args.events, "spread": args.spread})
+                db.execute(sa.text(ROLL_UP))
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as db:
             db.execute(sa.text("VACUUM ANALYZE insight_events"))
             db.execute(sa.text("VACUUM ANALYZE insight_daily"))
@@ -130,7 +134,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.profile:
             profile(engine, args.days)
         p95 = times[max(0, int(round(0.95 * len(times) + 0.5)) - 1)]
-        print(f"report({args.days} days) x{args.repeat}: p50 {statistics.median(times) * 1000:.0f} ms, "
+        p50 = statistics.median(times)
+        print(f"report({args.days} days) x{args.repeat}: p50 {p50 * 1000:.0f} ms, "
               f"p95 {p95 * 1000:.0f} ms, max {times[-1] * 1000:.0f} ms "
               f"(target p95 < {TARGET_P95 * 1000:.0f} ms: "
               f"{'met' if p95 < TARGET_P95 else 'MISSED'}); "
@@ -138,6 +143,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if p95 < TARGET_P95 else 1
     finally:
         engine.dispose()
+        if args.keep or args.reuse:
+            print(f"database kept: {name}")
+            admin.dispose()
+            return 0  # noqa: B012
         with admin.connect() as db:
             db.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()

@@ -26,10 +26,10 @@ import sqlalchemy as sa
 from prometheus_client import Counter
 
 from channels import metrics
+from dialogs.insights import store
 from dialogs.insights.events import Event
 from dialogs.insights.labels import INTENTS
 from dialogs.insights.mask import mask_question, vocabulary
-from dialogs.insights import store
 
 log = logging.getLogger(__name__)
 

@@ -79,7 +79,8 @@ def play_traffic(app, fake) -> None:
         sms(app, fake, number, question)
     # unanswerable, twice in a row from the same citizen: then a person takes it
     sms(app, fake, "+2290197000304", NAME_QUESTION)
-    sms(app, fake, "+2290197000304", "Mon nom est Dossou Jean, je cherche une recette de gateau 0197000555")
+    sms(app, fake, "+2290197000304",
+        "Mon nom est Dossou Jean, je cherche une recette de gateau 0197000555")
     client = app.test_client()
     # USSD: one caller stops at step 2 (the gateway says the session ended), one at step 1
     # (no notification: the session just times out), one submits
@@ -198,8 +199,9 @@ def test_prometheus_counts_questions_by_procedure_and_abandonment(ins_app, at_fa
                                       "status": "Incomplete"})
     ins_app.extensions["guichet"].events.flush()
     metrics = client.get("/metrics").get_data(as_text=True)
-    assert re.search(r'guichet_questions_total\{answered="yes",channel="sms",intent="ask_procedure",'
-                     r'language="fr",procedure="casier-judiciaire"\} [1-9]', metrics)
+    assert re.search(r'guichet_questions_total\{answered="yes",channel="sms",'
+                     r'intent="ask_procedure",language="fr",procedure="casier-judiciaire"\} [1-9]',
+                     metrics)
     assert re.search(r'guichet_ussd_form_abandoned_total\{eservice="casier-judiciaire",'
                      r'step="npi"\} [1-9]', metrics)
 
@@ -220,7 +222,8 @@ def test_unanswered_texts_are_masked_and_purged_after_their_retention(ins_app, a
     rt = ins_app.extensions["guichet"]
     rt.events.flush()
     with rt.desk.engine.connect() as db:
-        stored = db.execute(sa.select(events.c.text).where(events.c.text.is_not(None))).scalars().all()
+        stored = db.execute(sa.select(events.c.text)
+                            .where(events.c.text.is_not(None))).scalars().all()
     assert stored and "Koffi" not in stored[0] and "0197" not in stored[0]
     later = dt.datetime.now(dt.UTC) + dt.timedelta(days=rt.settings.retention_unanswered_days + 1)
     counts = retention.purge(rt.settings, rt.desk.engine, now=later)

@@ -16,8 +16,18 @@ import io
 import logging
 
 import sqlalchemy as sa
-from flask import Response, abort, current_app, flash, g, jsonify, redirect, render_template, \
-    request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from channels.agent.console import _done, _inert, _ip, _wants_json, bp, supervisor_only
 from channels.gsm7 import segments
@@ -203,7 +213,8 @@ def insights_label():
 ASPECT_NAMES = {"cost": "coût", "documents": "pièces à fournir", "delay": "délai",
                 "where": "où aller", "validity": "validité", "online": "en ligne"}
 INTENT_NAMES = {"ask_procedure": "question sur une démarche",
-                "start_eservice": "faire une demande en ligne", "track_request": "suivre une demande",
+                "start_eservice": "faire une demande en ligne",
+                "track_request": "suivre une demande",
                 "human_handoff": "parler à un conseiller", "change_language": "changer de langue",
                 "greet": "salutation", "goodbye": "au revoir", "thanks": "remerciement",
                 "help": "aide", "affirm": "oui", "deny": "non",

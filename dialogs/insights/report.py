@@ -60,9 +60,21 @@ def questions(db: sa.Connection, since: dt.datetime, until: dt.datetime) -> dict
         "by_channel": [{"channel": c, "count": n} for c, n in _counts(db, daily.c.channel, where)],
         "by_language": [{"language": c, "count": n} for c, n in
                         _counts(db, daily.c.lang, where)],
-        "by_day": [{"day": d.isoformat(), "count": n} for d, n in
-                   sorted(_counts(db, daily.c.day, where), key=lambda r: r[0])],
+        "by_day": _every_day(since, until, _counts(db, daily.c.day, where)),
     }
+
+
+def _every_day(since: dt.datetime, until: dt.datetime,
+               counts: list[tuple[Any, int]]) -> list[dict]:
+    """One row per day of the period, 0 where nothing was asked (a chart shows the gaps)."""
+    found = {(d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d))): n
+             for d, n in counts}
+    day, last = since.date(), until.date()
+    rows = []
+    while day < last:
+        rows.append({"day": day.isoformat(), "count": found.get(day, 0)})
+        day += dt.timedelta(days=1)
+    return rows
 
 
 def exchanges(db: sa.Connection, since: dt.datetime, until: dt.datetime) -> dict:

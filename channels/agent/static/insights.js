@@ -15,6 +15,11 @@
     if (!canvas) { return; }
     var options = { animation: false, responsive: true, maintainAspectRatio: false,
                     plugins: { legend: { display: datasets.length > 1 || type === "doughnut" } } };
+    if (type !== "doughnut") {  // counts: whole numbers from zero on the value axis
+      var axis = (extra && extra.indexAxis === "y") ? "x" : "y";
+      options.scales = {};
+      options.scales[axis] = { beginAtZero: true, ticks: { precision: 0 } };
+    }
     Object.keys(extra || {}).forEach(function (k) { options[k] = extra[k]; });
     new window.Chart(canvas, { type: type, data: { labels: labels, datasets: datasets },
                                options: options });
