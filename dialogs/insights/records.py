@@ -42,6 +42,7 @@ events = sa.Table(
     sa.Index("ix_insight_events_kind_at", "kind", "at"),
     sa.Index("ix_insight_events_at", "at"),
     sa.Index("ix_insight_events_form", "channel", "session", "at",
+             postgresql_include=["eservice", "step", "step_no"],
              sqlite_where=sa.text("eservice IS NOT NULL"),
              postgresql_where=sa.text("eservice IS NOT NULL")),
     sa.Index("ix_insight_events_unanswered", "at",

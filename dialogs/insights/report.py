@@ -9,8 +9,8 @@ million events) stays under a second on PostgreSQL.
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
-from typing import Any
 
 import sqlalchemy as sa
 
@@ -30,61 +30,80 @@ def window(days: int, until: dt.datetime | None = None) -> tuple[dt.datetime, dt
     return end - dt.timedelta(days=days), end
 
 
-def _counts(db: sa.Connection, column: sa.ColumnElement, where: list) -> list[tuple[Any, int]]:
-    """``(value, count)`` from the daily roll-up, the largest first ('' is no value)."""
-    n = sa.func.sum(daily.c.n).label("n")
-    rows = db.execute(sa.select(column, n).where(*where).group_by(column)
-                      .order_by(n.desc(), column)).all()
-    return [(r[0], int(r[1])) for r in rows]
+Row = tuple  # (channel, lang, kind, intent, procedure, aspect, answered, handoff, n)
+CHANNEL, LANG, KIND, INTENT, PROCEDURE, ASPECT, ANSWERED, HANDOFF, N = range(9)
+_DIMENSIONS = (daily.c.channel, daily.c.lang, daily.c.kind, daily.c.intent, daily.c.procedure,
+               daily.c.aspect, daily.c.answered, daily.c.handoff)
 
 
-def _days(since: dt.datetime, until: dt.datetime) -> list:
-    return [daily.c.day >= since.date(), daily.c.day < until.date()]
+def rollup(db: sa.Connection, since: dt.datetime, until: dt.datetime) -> list[Row]:
+    """The period's roll-up summed over its days, read once: every count comes from it."""
+    return [tuple(r) for r in db.execute(
+        sa.select(*_DIMENSIONS, sa.func.sum(daily.c.n))
+        .where(daily.c.day >= since.date(), daily.c.day < until.date())
+        .group_by(*_DIMENSIONS))]
 
 
-def questions(db: sa.Connection, since: dt.datetime, until: dt.datetime) -> dict:
-    where = [daily.c.kind == "question", *_days(since, until)]
-    total = answered = 0
-    for value, count in _counts(db, daily.c.answered, where):
-        total += count
-        answered += count if value != "n" else 0
+def per_day(db: sa.Connection, since: dt.datetime, until: dt.datetime) -> collections.Counter:
+    """Questions per day of the period."""
+    return collections.Counter({d: int(n) for d, n in db.execute(
+        sa.select(daily.c.day, sa.func.sum(daily.c.n))
+        .where(daily.c.kind == "question", daily.c.day >= since.date(),
+               daily.c.day < until.date())
+        .group_by(daily.c.day))})
+
+
+def _sum(rows: list[Row], column: int, key: str) -> list[dict]:
+    """``[{key: value, "count": n}]`` over ``rows``, the largest first, no empty value."""
+    totals: collections.Counter = collections.Counter()
+    for row in rows:
+        if row[column] != "":
+            totals[row[column]] += int(row[N])
+    return [{key: value, "count": n}
+            for value, n in sorted(totals.items(), key=lambda kv: (-kv[1], str(kv[0])))]
+
+
+def questions(rows: list[Row], since: dt.datetime, until: dt.datetime,
+              days: collections.Counter) -> dict:
+    asked = [r for r in rows if r[KIND] == "question"]
+    total = sum(int(r[N]) for r in asked)
     return {
         "count": total,
-        "answered": answered,
-        "by_procedure": [{"procedure": p, "count": n} for p, n in
-                         _counts(db, daily.c.procedure, [*where, daily.c.procedure != ""])],
-        "by_aspect": [{"aspect": a, "count": n} for a, n in
-                      _counts(db, daily.c.aspect, [*where, daily.c.aspect != ""])],
-        "by_intent": [{"intent": i, "count": n} for i, n in
-                      _counts(db, daily.c.intent, [*where, daily.c.intent != ""])],
-        "by_channel": [{"channel": c, "count": n} for c, n in _counts(db, daily.c.channel, where)],
-        "by_language": [{"language": c, "count": n} for c, n in
-                        _counts(db, daily.c.lang, where)],
-        "by_day": _every_day(since, until, _counts(db, daily.c.day, where)),
+        "answered": total - sum(int(r[N]) for r in asked if r[ANSWERED] == "n"),
+        "by_procedure": _sum(asked, PROCEDURE, "procedure"),
+        "by_aspect": _sum(asked, ASPECT, "aspect"),
+        "by_intent": _sum(asked, INTENT, "intent"),
+        "by_channel": _sum(asked, CHANNEL, "channel"),
+        "by_language": _sum(asked, LANG, "language"),
+        "by_day": _every_day(since, until, days),
     }
 
 
-def _every_day(since: dt.datetime, until: dt.datetime,
-               counts: list[tuple[Any, int]]) -> list[dict]:
+def _every_day(since: dt.datetime, until: dt.datetime, counts: collections.Counter) -> list[dict]:
     """One row per day of the period, 0 where nothing was asked (a chart shows the gaps)."""
     found = {(d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d))): n
-             for d, n in counts}
+             for d, n in counts.items()}
     day, last = since.date(), until.date()
-    rows = []
+    out = []
     while day < last:
-        rows.append({"day": day.isoformat(), "count": found.get(day, 0)})
+        out.append({"day": day.isoformat(), "count": found.get(day, 0)})
         day += dt.timedelta(days=1)
-    return rows
+    return out
 
 
-def exchanges(db: sa.Connection, since: dt.datetime, until: dt.datetime) -> dict:
+def exchanges(rows: list[Row]) -> dict:
     """Every exchange (menus, forms and questions) per channel and language."""
-    where = _days(since, until)
-    by_channel = _counts(db, daily.c.channel, where)
-    return {"count": sum(n for _, n in by_channel),
-            "by_channel": [{"channel": c, "count": n} for c, n in by_channel],
-            "by_language": [{"language": c, "count": n} for c, n in
-                            _counts(db, daily.c.lang, where)]}
+    return {"count": sum(int(r[N]) for r in rows),
+            "by_channel": _sum(rows, CHANNEL, "channel"),
+            "by_language": _sum(rows, LANG, "language"),
+            "by_kind": _sum(rows, KIND, "kind")}
+
+
+def handoff_counts(rows: list[Row]) -> dict:
+    handed = [r for r in rows if r[HANDOFF] != ""]
+    return {"count": sum(int(r[N]) for r in handed),
+            "by_reason": _sum(handed, HANDOFF, "reason"),
+            "by_channel": _sum(handed, CHANNEL, "channel")}
 
 
 def unanswered(db: sa.Connection, since: dt.datetime, until: dt.datetime,
@@ -106,32 +125,29 @@ def ussd_funnel(db: sa.Connection, since: dt.datetime, until: dt.datetime) -> li
     timed out or left the form)."""
     where = [ev.c.channel == "ussd", ev.c.eservice.is_not(None), ev.c.at >= since,
              ev.c.at < until]
+    pairs = sa.select(ev.c.session, ev.c.eservice, ev.c.step, ev.c.step_no).distinct() \
+        .where(*where).subquery()
     reached = db.execute(
-        sa.select(ev.c.eservice, ev.c.step, sa.func.max(ev.c.step_no),
-                  sa.func.count(sa.distinct(ev.c.session)))
-        .where(*where).group_by(ev.c.eservice, ev.c.step)).all()
-    ranked = sa.select(
-        ev.c.eservice, ev.c.step,
-        sa.func.row_number().over(partition_by=ev.c.session,
-                                  order_by=(ev.c.at.desc(), ev.c.id.desc())).label("rn"),
-    ).where(*where).subquery()
+        sa.select(pairs.c.eservice, pairs.c.step, sa.func.max(pairs.c.step_no), sa.func.count())
+        .group_by(pairs.c.eservice, pairs.c.step)).all()
+    if db.dialect.name == "postgresql":  # one backward pass of the covering index
+        last = sa.select(ev.c.eservice, ev.c.step).where(*where).distinct(ev.c.session) \
+            .order_by(ev.c.session.desc(), ev.c.at.desc()).subquery()
+    else:
+        ranked = sa.select(
+            ev.c.eservice, ev.c.step,
+            sa.func.row_number().over(partition_by=ev.c.session,
+                                      order_by=(ev.c.at.desc(), ev.c.id.desc())).label("rn"),
+        ).where(*where).subquery()
+        last = sa.select(ranked.c.eservice, ranked.c.step).where(ranked.c.rn == 1).subquery()
     stopped = {(e, s): int(n) for e, s, n in db.execute(
-        sa.select(ranked.c.eservice, ranked.c.step, sa.func.count())
-        .where(ranked.c.rn == 1, ranked.c.step != "submitted")
-        .group_by(ranked.c.eservice, ranked.c.step)).all()}
+        sa.select(last.c.eservice, last.c.step, sa.func.count())
+        .where(last.c.step != "submitted")
+        .group_by(last.c.eservice, last.c.step)).all()}
     rows = [{"eservice": e, "step": s, "step_no": no, "reached": int(n),
              "abandoned": stopped.get((e, s), 0)} for e, s, no, n in reached]
     rows.sort(key=lambda r: (r["eservice"], STEP_ORDER.get(r["step"], r["step_no"] or 0)))
     return rows
-
-
-def handoff_counts(db: sa.Connection, since: dt.datetime, until: dt.datetime) -> dict:
-    where = [daily.c.handoff != "", *_days(since, until)]
-    by_reason = _counts(db, daily.c.handoff, where)
-    return {"count": sum(n for _, n in by_reason),
-            "by_reason": [{"reason": r, "count": n} for r, n in by_reason],
-            "by_channel": [{"channel": c, "count": n} for c, n in
-                           _counts(db, daily.c.channel, where)]}
 
 
 def satisfaction(db: sa.Connection, since: dt.datetime, until: dt.datetime) -> dict:
@@ -151,15 +167,16 @@ def report(engine: sa.Engine, days: int, until: dt.datetime | None = None) -> di
     """Every aggregate of the insights page for the last ``days`` days."""
     since, end = window(days, until)
     with engine.connect() as db:
+        rows = rollup(db, since, end)
         return {
             "days": days,
             "from": since.date().isoformat(),
             "to": (end - dt.timedelta(days=1)).date().isoformat(),
-            "questions": questions(db, since, end),
-            "exchanges": exchanges(db, since, end),
+            "questions": questions(rows, since, end, per_day(db, since, end)),
+            "exchanges": exchanges(rows),
             "unanswered": unanswered(db, since, end),
             "ussd_funnel": ussd_funnel(db, since, end),
-            "handoffs": handoff_counts(db, since, end),
+            "handoffs": handoff_counts(rows),
             "satisfaction": satisfaction(db, since, end),
         }
 

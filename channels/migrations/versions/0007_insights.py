@@ -54,6 +54,7 @@ def upgrade() -> None:
         op.create_index("ix_insight_events_kind_at", "insight_events", ["kind", "at"])
         op.create_index("ix_insight_events_at", "insight_events", ["at"])
         op.create_index("ix_insight_events_form", "insight_events", ["channel", "session", "at"],
+                        postgresql_include=["eservice", "step", "step_no"],  # index-only scans
                         sqlite_where=sa.text(FORM), postgresql_where=sa.text(FORM))
         op.create_index("ix_insight_events_unanswered", "insight_events", ["at"],
                         sqlite_where=sa.text(UNANSWERED), postgresql_where=sa.text(UNANSWERED))
