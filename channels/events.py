@@ -2,9 +2,9 @@
 database in batches by a background thread (and counted for Prometheus there).
 
 :meth:`EventRecorder.record` is what the dialog manager calls in a hop: one ``deque.append``
-(no I/O, no lock, no formatting).  Every ``interval`` seconds, or as soon as ``batch`` events
-wait, the thread hashes the session ids (keyed with the secret, so the hops of one USSD
-session served by different workers count as one caller), masks the unanswered questions
+(no I/O, no lock, no formatting).  Every ``interval`` seconds (one), or as soon as ``batch``
+events wait, the thread hashes the session ids (keyed with the secret, so the hops of
+one USSD session served by different workers count as one caller), masks the unanswered questions
 (:func:`dialogs.insights.mask.mask_question`), counts the Prometheus figures with bounded
 labels, and inserts the batch in one statement.  If the database is down the batch is kept
 and tried again; past ``max_buffer`` waiting events the oldest are dropped (and counted), so
@@ -47,7 +47,8 @@ class EventRecorder:
                  words: Callable[[], Iterable[str]] = lambda: (),
                  interval: float = 1.0, batch: int = 500, max_buffer: int = 100_000) -> None:
         self.engine = engine
-        self._key = hashlib.sha256(("insights:" + secret).encode()).digest()
+        self._hash_key = hashlib.sha256(("insights:" + secret).encode()).digest()
+        self._hashes: dict[tuple, str] = {}
         self.languages = frozenset(languages)
         self._procedures = procedures
         self._slugs: frozenset[str] = frozenset()
@@ -119,9 +120,19 @@ class EventRecorder:
             self._buffer.popleft()
             DROPPED.inc()
 
-    def session_hash(self, channel: str, session: str) -> str:
-        return hashlib.blake2b(f"{channel}:{session}".encode(), key=self._key[:32],
-                               digest_size=8).hexdigest()
+    def session_hash(self, channel: str, session: str, day: dt.date) -> str:
+        """A keyed hash of the session, changing every day: a funnel needs one session's
+        events together, nothing needs a citizen's sessions linked across days.  A session's
+        hops come together: the last few hashes are remembered."""
+        ident = (channel, session, day)
+        found = self._hashes.get(ident)
+        if found is None:
+            if len(self._hashes) > 4096:
+                self._hashes.clear()
+            found = self._hashes[ident] = hashlib.blake2b(
+                f"{channel}:{session}:{day.isoformat()}".encode(), key=self._hash_key,
+                digest_size=8).hexdigest()
+        return found
 
     def known_words(self) -> frozenset[str]:
         if self._known is None:
@@ -135,10 +146,11 @@ class EventRecorder:
     def _row(self, e: Event) -> dict:
         text = mask_question(e.raw, self.known_words()) if e.raw and e.answered is False \
             else None
+        at = dt.datetime.fromtimestamp(e.at or time.time(), dt.UTC)
         return {
-            "at": dt.datetime.fromtimestamp(e.at or time.time(), dt.UTC),
+            "at": at,
             "channel": e.channel[:20], "lang": (e.lang or "")[:8], "kind": e.kind[:10],
-            "session": self.session_hash(e.channel, e.session),
+            "session": self.session_hash(e.channel, e.session, at.date()),
             "intent": _cut(e.intent, 40), "procedure": _cut(e.procedure, 100),
             "aspect": _cut(e.aspect, 20), "state": _cut(e.state, 40),
             "eservice": _cut(e.eservice, 100), "step": _cut(e.step, 60), "step_no": e.step_no,

@@ -21,7 +21,7 @@ from dialogs.desk.records import audit
 from dialogs.insights import labels as learning
 from dialogs.insights import store
 from dialogs.insights.mask import mask_question, vocabulary
-from dialogs.insights.records import events
+from dialogs.insights.records import daily, events
 from dialogs.insights.report import report
 from tests.conftest import wait_for
 from tests.ussd_phone import Phone
@@ -272,3 +272,19 @@ def test_funnel_counts_the_last_step_of_each_session_on_both_engines(engine):
     assert [r["step"] for r in data["ussd_funnel"]] == ["npi", "nom", "confirm", "submitted"]
     assert data["questions"]["by_procedure"] == [{"procedure": "passeport", "count": 1}]
     assert report(engine, 1, now - dt.timedelta(days=3))["questions"]["count"] == 0
+    # a closed day is counted from the roll-up, once, and reads the same as live events
+    old = {c: None for c in columns} | {
+        "at": now - dt.timedelta(days=3), "channel": "ussd", "lang": "fon", "kind": "question",
+        "session": "e", "procedure": "passeport", "aspect": "delay", "answered": False,
+        "handoff": "misunderstood"}
+    with engine.begin() as db:
+        store.write(db, [old])
+    week = report(engine, 7)
+    assert week["questions"]["by_procedure"] == [{"procedure": "passeport", "count": 2}]
+    assert {"language": "fon", "count": 1} in week["questions"]["by_language"]
+    assert week["questions"]["answered"] == 1
+    assert week["handoffs"]["by_reason"] == [{"reason": "misunderstood", "count": 1}]
+    assert sum(d["count"] for d in week["questions"]["by_day"]) == 2
+    assert store.roll_up(engine) == 0  # already counted by the report
+    with engine.connect() as db:
+        assert db.execute(sa.select(sa.func.sum(daily.c.n))).scalar() == 1

@@ -39,7 +39,6 @@ events = sa.Table(
     sa.Column("handoff", sa.String(40)),
     sa.Column("outcome", sa.String(20)),
     sa.Column("text", sa.String(300)),
-    sa.Index("ix_insight_events_kind_at", "kind", "at"),
     sa.Index("ix_insight_events_at", "at"),
     sa.Index("ix_insight_events_form", "channel", "session", "at",
              postgresql_include=["eservice", "step", "step_no"],
@@ -65,8 +64,9 @@ daily = sa.Table(
     sa.PrimaryKeyConstraint("day", "channel", "lang", "kind", "intent", "procedure", "aspect",
                             "answered", "handoff", name="pk_insight_daily"),
 )
-"""Events counted per UTC day and label set, kept up to date with each batch written: the
-page's counts read a few thousand rows instead of a month of events ('' for none)."""
+"""Events counted per UTC day and label set ('' for none), once the day is closed
+(:func:`dialogs.insights.store.roll_up`): the page's counts read a few thousand rows instead of
+a month of events, and writing an event costs one row."""
 DAILY_KEYS = ("day", "channel", "lang", "kind", "intent", "procedure", "aspect", "answered",
               "handoff")
 

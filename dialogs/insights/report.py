@@ -2,9 +2,10 @@
 queries over a date range of ``insight_events`` (and the desk's satisfaction ratings).
 
 Only figures and masked texts come out: no session hash, no citizen id.  The counts read the
-daily roll-up (``insight_daily``); the unanswered texts and the USSD funnel read the events
-through partial indexes (texts kept, e-service form events), so a month of a busy service (a
-million events) stays under a second on PostgreSQL.
+daily roll-up (``insight_daily``) for closed days and the events for the open ones; the
+unanswered texts and the USSD funnel read the events through partial indexes (texts kept,
+e-service form events), so a month of a busy service (a million events) stays under a second on
+PostgreSQL.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import datetime as dt
 import sqlalchemy as sa
 
 from dialogs.desk.records import handoffs as desk_handoffs
+from dialogs.insights import store
 from dialogs.insights.records import daily
 from dialogs.insights.records import events as ev
 
@@ -36,21 +38,51 @@ _DIMENSIONS = (daily.c.channel, daily.c.lang, daily.c.kind, daily.c.intent, dail
                daily.c.aspect, daily.c.answered, daily.c.handoff)
 
 
-def rollup(db: sa.Connection, since: dt.datetime, until: dt.datetime) -> list[Row]:
-    """The period's roll-up summed over its days, read once: every count comes from it."""
-    return [tuple(r) for r in db.execute(
-        sa.select(*_DIMENSIONS, sa.func.sum(daily.c.n))
-        .where(daily.c.day >= since.date(), daily.c.day < until.date())
-        .group_by(*_DIMENSIONS))]
+def _live_dimensions() -> tuple:
+    """The roll-up's dimensions computed from the events themselves ('' for none)."""
+    answered = sa.case((ev.c.answered.is_(None), ""), (ev.c.answered.is_(True), "y"),
+                       else_="n")
+    return (ev.c.channel, ev.c.lang, ev.c.kind, sa.func.coalesce(ev.c.intent, ""),
+            sa.func.coalesce(ev.c.procedure, ""), sa.func.coalesce(ev.c.aspect, ""), answered,
+            sa.func.coalesce(ev.c.handoff, ""))
 
 
-def per_day(db: sa.Connection, since: dt.datetime, until: dt.datetime) -> collections.Counter:
-    """Questions per day of the period."""
-    return collections.Counter({d: int(n) for d, n in db.execute(
-        sa.select(daily.c.day, sa.func.sum(daily.c.n))
-        .where(daily.c.kind == "question", daily.c.day >= since.date(),
-               daily.c.day < until.date())
-        .group_by(daily.c.day))})
+def rollup(db: sa.Connection, since: dt.datetime, until: dt.datetime,
+           now: dt.datetime | None = None) -> list[Row]:
+    """The period's counts per label set: the closed days from the roll-up, the days still
+    open (today, yesterday until :data:`store.SETTLE` past midnight) from the events."""
+    closed = store.closed_until(now)
+    rows: list[Row] = []
+    if since < closed:
+        rows += [tuple(r) for r in db.execute(
+            sa.select(*_DIMENSIONS, sa.func.sum(daily.c.n))
+            .where(daily.c.day >= since.date(), daily.c.day < min(until, closed).date())
+            .group_by(*_DIMENSIONS))]
+    if until > closed:
+        dims = _live_dimensions()
+        rows += [tuple(r) for r in db.execute(
+            sa.select(*dims, sa.func.count())
+            .where(ev.c.at >= max(since, closed), ev.c.at < until).group_by(*dims))]
+    return rows
+
+
+def per_day(db: sa.Connection, since: dt.datetime, until: dt.datetime,
+            now: dt.datetime | None = None) -> collections.Counter:
+    """Questions per day of the period (closed days from the roll-up, open ones live)."""
+    closed = store.closed_until(now)
+    counts: collections.Counter = collections.Counter()
+    if since < closed:
+        for d, n in db.execute(
+                sa.select(daily.c.day, sa.func.sum(daily.c.n))
+                .where(daily.c.kind == "question", daily.c.day >= since.date(),
+                       daily.c.day < min(until, closed).date())
+                .group_by(daily.c.day)):
+            counts[d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d))] += int(n)
+    if until > closed:
+        for at, in db.execute(sa.select(ev.c.at).where(
+                ev.c.kind == "question", ev.c.at >= max(since, closed), ev.c.at < until)):
+            counts[at.astimezone(dt.UTC).date()] += 1
+    return counts
 
 
 def _sum(rows: list[Row], column: int, key: str) -> list[dict]:
@@ -166,6 +198,7 @@ def satisfaction(db: sa.Connection, since: dt.datetime, until: dt.datetime) -> d
 def report(engine: sa.Engine, days: int, until: dt.datetime | None = None) -> dict:
     """Every aggregate of the insights page for the last ``days`` days."""
     since, end = window(days, until)
+    store.roll_up(engine)  # closed days not counted yet (once per day, by whichever reader)
     with engine.connect() as db:
         rows = rollup(db, since, end)
         return {

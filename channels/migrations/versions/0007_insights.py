@@ -2,10 +2,10 @@
 supervisors' labels of unanswered questions (``insight_labels``); see
 :mod:`dialogs.insights.records`.
 
-The events are indexed for the supervisor's date-range queries: by kind and time, by time, a
-partial index of e-service form events by session (the USSD funnel) and of unanswered texts;
-``insight_daily`` counts them per day and label set, so the page's counts over a month read a
-few thousand rows, not a million.
+The events are indexed for the supervisor's date-range queries: by time, and partial indexes
+of e-service form events by session (the USSD funnel, covering on PostgreSQL) and of unanswered
+texts; ``insight_daily`` counts closed days per label set, so the page's counts over a month
+read a few thousand rows, not a million.
 
 Revision ID: 0007_insights
 Revises: 0004_sms_claimed_at
@@ -51,7 +51,6 @@ def upgrade() -> None:
             sa.Column("outcome", sa.String(20)),
             sa.Column("text", sa.String(300)),
         )
-        op.create_index("ix_insight_events_kind_at", "insight_events", ["kind", "at"])
         op.create_index("ix_insight_events_at", "insight_events", ["at"])
         op.create_index("ix_insight_events_form", "insight_events", ["channel", "session", "at"],
                         postgresql_include=["eservice", "step", "step_no"],  # index-only scans
