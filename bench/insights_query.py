@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{rolled} daily roll-up rows before the first report)")
         t = time.perf_counter()
         report(engine, args.days)  # rolls the closed days up once, as the first reader does
-        print(f"first report (rolls {args.spread} closed days up): "
+        print(f"first report (rolls the period's closed days up once): "
               f"{time.perf_counter() - t:.1f} s")
         report(engine, args.days)  # warm the cache, as a page in use is
         times = []

@@ -79,9 +79,11 @@ def per_day(db: sa.Connection, since: dt.datetime, until: dt.datetime,
                 .group_by(daily.c.day)):
             counts[d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d))] += int(n)
     if until > closed:
-        for at, in db.execute(sa.select(ev.c.at).where(
-                ev.c.kind == "question", ev.c.at >= max(since, closed), ev.c.at < until)):
-            counts[at.astimezone(dt.UTC).date()] += 1
+        day = store.day_of(db)
+        for d, n in db.execute(sa.select(day, sa.func.count()).where(
+                ev.c.kind == "question", ev.c.at >= max(since, closed), ev.c.at < until)
+                .group_by(day)):
+            counts[d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d))] += int(n)
     return counts
 
 
@@ -198,7 +200,7 @@ def satisfaction(db: sa.Connection, since: dt.datetime, until: dt.datetime) -> d
 def report(engine: sa.Engine, days: int, until: dt.datetime | None = None) -> dict:
     """Every aggregate of the insights page for the last ``days`` days."""
     since, end = window(days, until)
-    store.roll_up(engine)  # closed days not counted yet (once per day, by whichever reader)
+    store.roll_up(engine, since, end)  # closed days not counted yet (once, by the 1st reader)
     with engine.connect() as db:
         rows = rollup(db, since, end)
         return {

@@ -23,27 +23,30 @@ def closed_until(now: dt.datetime | None = None) -> dt.datetime:
     return now.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def roll_up(engine: sa.Engine, now: dt.datetime | None = None, horizon: int = 400) -> int:
-    """Count every closed day with events but no roll-up rows yet (at most ``horizon`` days
-    back); returns how many days were rolled.  Idempotent and safe to run from several
-    processes at once (a day already counted by another is skipped on conflict)."""
-    end = closed_until(now)
-    start = end - dt.timedelta(days=horizon)
+def roll_up(engine: sa.Engine, since: dt.datetime, until: dt.datetime,
+            now: dt.datetime | None = None) -> int:
+    """Count the closed days of ``[since, until)`` not counted yet; returns how many.  Each
+    rolled day gets a marker row (every label '', ``n`` 0), so a day is read once even when it
+    had no event.  Idempotent and safe from several processes at once (a day another process
+    counted meanwhile is skipped on conflict)."""
+    end = min(until, closed_until(now))
+    if since >= end:
+        return 0
     with engine.begin() as db:
         done = {d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d)) for d, in
                 db.execute(sa.select(daily.c.day).distinct()
-                           .where(daily.c.day >= start.date(), daily.c.day < end.date()))}
-        day_expr = _day(db)
-        have = {d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d)) for d, in
-                db.execute(sa.select(day_expr).distinct()
-                           .where(events.c.at >= start, events.c.at < end))}
-        todo = sorted(have - done)
+                           .where(daily.c.day >= since.date(), daily.c.day < end.date()))}
+        day, todo = since.date(), []
+        while day < end.date():
+            if day not in done:
+                todo.append(day)
+            day += dt.timedelta(days=1)
         for day in todo:
             _roll_day(db, day)
     return len(todo)
 
 
-def _day(db: sa.Connection) -> sa.ColumnElement:
+def day_of(db: sa.Connection) -> sa.ColumnElement:
     if db.dialect.name == "postgresql":
         return sa.cast(sa.func.timezone("UTC", events.c.at), sa.Date)
     return sa.func.date(events.c.at)
@@ -61,6 +64,8 @@ def _roll_day(db: sa.Connection, day: dt.date) -> None:
     dialect = postgresql if db.dialect.name == "postgresql" else sqlite
     db.execute(dialect.insert(daily).from_select([*DAILY_KEYS, "n"], select)
                .on_conflict_do_nothing())
+    marker = dict.fromkeys(DAILY_KEYS, "") | {"day": day, "n": 0}
+    db.execute(dialect.insert(daily).values(marker).on_conflict_do_nothing())
 
 
 COLUMNS = tuple(c.name for c in events.columns if c.name != "id")
