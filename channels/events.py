@@ -110,8 +110,7 @@ class EventRecorder:
                     self._buffer.extendleft(reversed(batch))
                     self._trim()
                     raise
-                for event in batch:
-                    self._count(event)
+                self._count(batch)
                 written += len(batch)
         return written
 
@@ -170,23 +169,30 @@ class EventRecorder:
                 log.warning("could not read the catalogue's slugs for metric labels")
         return self._slugs
 
-    def _count(self, e: Event) -> None:
-        lang = e.lang if e.lang in self.languages else "other"
-        channel = e.channel if e.channel in CHANNELS else "other"
-        metrics.EXCHANGES.labels(channel, lang, e.kind if e.kind in KINDS else "other").inc()
-        if e.kind == "question":
-            intent = e.intent if e.intent in INTENTS else "other"
-            procedure = e.procedure if e.procedure in self.slugs() else (
-                "none" if e.procedure is None else "other")
-            metrics.QUESTIONS.labels(channel, lang, intent, procedure,
-                                     "no" if e.answered is False else "yes").inc()
-        if e.handoff:
-            reason = e.handoff if e.handoff in REASONS else "other"
-            metrics.HANDOFFS.labels(channel, reason).inc()
-        if e.kind == "end" and e.channel == "ussd" and e.eservice and e.step != "submitted":
-            eservice = e.eservice if e.eservice in self.slugs() else "other"
-            step = e.step if e.step_no is None or e.step_no <= 30 else "other"
-            metrics.USSD_ABANDONED.labels(eservice, step or "other").inc()
+    def _count(self, batch: list[Event]) -> None:
+        """The batch's Prometheus counts: label sets counted here, one ``inc`` each."""
+        counts: collections.Counter = collections.Counter()
+        slugs = self.slugs()
+        for e in batch:
+            lang = e.lang if e.lang in self.languages else "other"
+            channel = e.channel if e.channel in CHANNELS else "other"
+            kind = e.kind if e.kind in KINDS else "other"
+            counts[(metrics.EXCHANGES, (channel, lang, kind))] += 1
+            if e.kind == "question":
+                intent = e.intent if e.intent in INTENTS else "other"
+                procedure = e.procedure if e.procedure in slugs else (
+                    "none" if e.procedure is None else "other")
+                counts[(metrics.QUESTIONS, (channel, lang, intent, procedure,
+                                            "no" if e.answered is False else "yes"))] += 1
+            if e.handoff:
+                reason = e.handoff if e.handoff in REASONS else "other"
+                counts[(metrics.HANDOFFS, (channel, reason))] += 1
+            if e.kind == "end" and e.channel == "ussd" and e.eservice and e.step != "submitted":
+                eservice = e.eservice if e.eservice in slugs else "other"
+                step = e.step if e.step_no is None or e.step_no <= 30 else "other"
+                counts[(metrics.USSD_ABANDONED, (eservice, step or "other"))] += 1
+        for (metric, labels), n in counts.items():
+            metric.labels(*labels).inc(n)
 
 
 CHANNELS = frozenset({"ussd", "sms", "whatsapp", "webchat"})
