@@ -239,6 +239,7 @@ def test_unanswered_texts_are_masked_and_purged_after_their_retention(ins_app, a
     ("NPI 1234567890 tel +229 01 97 00 00 01", ["1234567890", "97"]),
     ("écrivez à jean.dossou@mail.bj", ["jean", "dossou"]),
     ("my name is John Smith", ["John", "Smith"]),
+    ("pour madame marie dossou, le passeport", ["marie", "dossou"]),
 ])
 def test_masking_hides_digits_and_names(text, hidden):
     masked = mask_question(text, vocabulary(["passeport casier judiciaire"]))

@@ -51,7 +51,8 @@ def vocabulary(words: Iterable[str]) -> frozenset[str]:
 _INTRODUCED = re.compile(
     r"(?P<lead>\b(?:m['’ ]?\s?ap+el+e|j['’ ]?\s?ap+el+e|je\s+suis|moi\s+c['’]\s?est|"
     r"mon\s+nom\s+(?:est|c['’]\s?est)|"
-    r"nom\s*:|pr[ée]noms?\s*:?|my\s+name\s+is|i\s+am|i['’]m|orukọ\s+mi\s+ni|nyɛ\s+wɛ)\s+)"
+    r"nom\s*:|pr[ée]noms?\s*:?|monsieur|madame|mademoiselle|mme|mlle|mr|mrs|ms|"
+    r"my\s+name\s+is|i\s+am|i['’]m|orukọ\s+mi\s+ni|nyɛ\s+wɛ)\s+)"
     r"(?P<rest>(?:[^\W\d_]+(?:['’-][^\W\d_]+)*\s*){1,3})", re.IGNORECASE | re.UNICODE)
 """Words that introduce a name ("je m'appelle ...", "my name is ..."): what follows is a name
 even when typed in lower case, unless it is a known word."""
