@@ -92,6 +92,8 @@ bench: setup redis-server
 	$(BIN)/python bench/sms.py
 	$(BIN)/python bench/events.py
 	$(BIN)/python bench/catalogue_scale.py
+	$(BIN)/python bench/insights.py
+	$(BIN)/python bench/insights_query.py
 
 # Dial the running service from a terminal: make ussd [URL=http://127.0.0.1:8000] [PHONE=+229...]
 ussd: $(STAMP)
@@ -125,6 +127,12 @@ purge: $(STAMP)
 	$(BIN)/python -m channels.retention purge $(if $(DAYS),--days $(DAYS))
 
 agent-purge: purge
+
+# nlu-import-labelled: the questions supervisors labelled on /agent/insights, as Rasa NLU data
+# in nlu/data/labelled.yml (review it; the next make nlu-train / start trains on it)
+.PHONY: nlu-import-labelled
+nlu-import-labelled: db-upgrade
+	$(BIN)/python -m channels.agent.labelled $(ARGS)
 
 sandbox-portal: setup
 	$(BIN)/python -m integrations.portal.sandbox --host $(HOST) --port $${SANDBOX_PORT:-8081} --db var/sandbox-portal.db

@@ -207,6 +207,14 @@ class Settings:
     refreshed, in the background: a procedure the portal adds is understood within one."""
     sandbox_catalogue: str | None = None
     """A catalogue file in the sandbox's schema (``SANDBOX_CATALOGUE``); None: the shipped one."""
+    # -- insights: the anonymous record of every exchange (dialogs.insights, channels.events) --
+    insights_enabled: bool = True
+    """``INSIGHTS_ENABLED``: record an anonymous event of every exchange (off: none kept)."""
+    retention_unanswered_days: int = 30
+    """``RETENTION_UNANSWERED_DAYS``: how long an unanswered question's masked text is kept
+    (the event itself stays, without text)."""
+    retention_events_days: int = 400
+    """``RETENTION_EVENTS_DAYS``: how long the anonymous exchange events are kept."""
 
     @property
     def production(self) -> bool:
@@ -356,6 +364,10 @@ class Settings:
             catalogue_refresh_seconds=_float(env, "CATALOGUE_REFRESH_SECONDS", 300.0, 0.05,
                                              86400.0),
             sandbox_catalogue=_catalogue_file(env, "SANDBOX_CATALOGUE"),
+            # -- insights --
+            insights_enabled=_bool(env, "INSIGHTS_ENABLED", True),
+            retention_unanswered_days=_int(env, "RETENTION_UNANSWERED_DAYS", 30, 1, 3650),
+            retention_events_days=_int(env, "RETENTION_EVENTS_DAYS", 400, 1, 3650),
         )
 
 

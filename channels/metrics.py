@@ -57,3 +57,27 @@ def exposition() -> tuple[bytes, str]:
         multiprocess.MultiProcessCollector(registry)
         return generate_latest(registry), CONTENT_TYPE_LATEST
     return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
+
+# -- insights: what citizens ask, per channel, language, intent and procedure (bounded labels:
+# languages from LANGUAGES, intents from the NLU's fixed list, procedures from the catalogue's
+# slugs, anything else "other"); see channels.events.
+EXCHANGES = Counter(
+    "guichet_exchanges_total",
+    "Exchanges with the bot, by channel, language and kind (question, choice, answer, start)",
+    ["channel", "language", "kind"],
+)
+QUESTIONS = Counter(
+    "guichet_questions_total",
+    "Typed questions the NLU read, by channel, language, intent, procedure and whether the "
+    "bot answered",
+    ["channel", "language", "intent", "procedure", "answered"],
+)
+HANDOFFS = Counter(
+    "guichet_handoffs_total", "Conversations sent to a person, by channel and reason",
+    ["channel", "reason"],
+)
+USSD_ABANDONED = Counter(
+    "guichet_ussd_form_abandoned_total",
+    "USSD sessions that ended on an e-service form without submitting it, by e-service and step",
+    ["eservice", "step"],
+)

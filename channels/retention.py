@@ -18,6 +18,9 @@
   request (``followed_requests``: the citizen's number or chat) that much after it was ready or
   refused, and a year after it was filed if it never was
 
+- unanswered questions' masked texts (``insight_events.text``): ``RETENTION_UNANSWERED_DAYS``
+  (default 30); the anonymous exchange events themselves: ``RETENTION_EVENTS_DAYS`` (400)
+
 Opt-outs (``sms_optouts``) are kept while they stand: they are a promise to the citizen.  The
 anonymous hand-off figures (``agent_handoffs``) hold no personal data and stay.
 
@@ -42,6 +45,8 @@ from channels.config import Settings
 from channels.outbox import outbound
 from channels.sms.inbox import inbound
 from dialogs.desk.retention import purge_agent_records
+from dialogs.insights.records import daily as insight_daily
+from dialogs.insights.records import events as insight_events
 from dialogs.news.records import followed_requests, portal_events
 from dialogs.payments import PaymentLedger
 
@@ -78,6 +83,17 @@ def purge(settings: Settings, engine: sa.Engine, *, now: dt.datetime | None = No
                     followed_requests.c.checked_at < news_cutoff),
             followed_requests.c.created_at < now - dt.timedelta(days=FOLLOW_AT_MOST_DAYS),
         ))).rowcount
+        # unanswered questions: the masked text goes first, the anonymous event later
+        counts["unanswered_texts"] = db.execute(insight_events.update().where(
+            insight_events.c.text.is_not(None),
+            insight_events.c.at < now - dt.timedelta(days=settings.retention_unanswered_days)
+        ).values(text=None)).rowcount
+        counts["insight_events"] = db.execute(insight_events.delete().where(
+            insight_events.c.at < now - dt.timedelta(days=settings.retention_events_days)
+        )).rowcount
+        counts["insight_daily"] = db.execute(insight_daily.delete().where(
+            insight_daily.c.day < (now - dt.timedelta(days=settings.retention_events_days)).date()
+        )).rowcount
     counts["payments"] = PaymentLedger(engine).purge(
         now - dt.timedelta(days=settings.retention_audit_days))
     log.info("retention purge done", extra=counts)

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 
 from channels import migrate
 from channels.config import ROOT, Settings
+from channels.events import EventRecorder
 from channels.outbox import MessageLog, engine_for
 from channels.portal_events.tasks import send_held
 from channels.queue import DEFAULT_DELAYS, RQQueue, TaskQueue, ThreadQueue, enqueue_in
@@ -77,6 +78,8 @@ class Runtime:
     """The portal's news for citizens (:mod:`dialogs.news`)."""
     portal_events: EventRelay = field(default_factory=lambda: EventRelay())
     """Where the in-process sandbox's events go; the app factory points it at the app."""
+    events: EventRecorder | None = None
+    """The insights' event recorder of this process (None: ``INSIGHTS_ENABLED=false``)."""
 
     def close(self) -> None:
         for close in reversed(self.closers):
@@ -149,6 +152,32 @@ def build_desk(settings: Settings, engine: sa.Engine, senders: Senders, store: S
     )
 
 
+def known_words(portal: PortalClient) -> list[str]:
+    """Words that are not names, for masking unanswered questions: the NLU's training data and
+    the catalogue's titles and summaries, in every language."""
+    from nlu.embedded import training_files
+    from nlu.trainingdata import load_examples
+
+    words = [example.text for example in load_examples(training_files())]
+    try:
+        for proc in portal.procedures():
+            words += list(proc.title.values()) + list(proc.summary.values())
+    except Exception:  # the portal is away: the training data's words still count
+        log.warning("catalogue unavailable for the insights' vocabulary")
+    return words
+
+
+def build_events(settings: Settings, engine: sa.Engine,
+                 portal: PortalClient) -> EventRecorder | None:
+    """The insights' recorder, started (None when ``INSIGHTS_ENABLED`` is off)."""
+    if not settings.insights_enabled:
+        return None
+    return EventRecorder(
+        engine, settings.secret_key, languages=settings.languages,
+        procedures=lambda: [p.slug for p in portal.procedures()],
+        words=lambda: known_words(portal)).start()
+
+
 def build(settings: Settings, *, retry_delays: Sequence[float] = DEFAULT_DELAYS) -> Runtime:
     closers: list = []
     relay = EventRelay()
@@ -203,6 +232,9 @@ def build(settings: Settings, *, retry_delays: Sequence[float] = DEFAULT_DELAYS)
                                                  settings.chat_session_ttl)})
     effects = QueuedEffects(queue, senders)
     desk = build_desk(settings, messages.engine, senders, store, portal)
+    events = build_events(settings, messages.engine, portal)
+    if events is not None:
+        closers.append(events.stop)  # before the engine is disposed (closers run reversed)
     manager = DialogManager(
         store, portal, effects,
         languages=settings.languages,
@@ -215,6 +247,7 @@ def build(settings: Settings, *, retry_delays: Sequence[float] = DEFAULT_DELAYS)
             ttl=settings.webchat_code_ttl, attempts=settings.webchat_code_attempts,
             per_number=settings.webchat_codes_per_number,
             per_client=settings.webchat_codes_per_client)),
+        events=events,
     )
     conversation = SmsConversation(
         manager, inbox, store, sms_channel.send_text, max_segments=settings.sms_max_segments,
@@ -228,4 +261,4 @@ def build(settings: Settings, *, retry_delays: Sequence[float] = DEFAULT_DELAYS)
                                                  message=dataclasses.asdict(message)))
     return Runtime(settings, store, portal, messages, sms, queue, manager, inbox, conversation,
                    closers, whatsapp=whatsapp, desk=desk, nlu=understanding, senders=senders,
-                   news=news, portal_events=relay)
+                   news=news, portal_events=relay, events=events)

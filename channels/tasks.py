@@ -9,6 +9,7 @@ workflow in ``dialogs.workflows``.  Whatever a task sends a citizen goes through
 from __future__ import annotations
 
 import dataclasses
+import logging
 from typing import Any
 
 import redis
@@ -21,6 +22,8 @@ from dialogs.handoff import Exchange
 from dialogs.payments import PaymentLedger
 from dialogs.sender import WEB, Outgoing, Senders, channel_for
 from dialogs.store import StoreUnavailable
+
+log = logging.getLogger(__name__)
 
 
 def current_runtime() -> Any:
@@ -52,6 +55,11 @@ def handle_sms(*, message_id: int) -> str:
         rt.inbox.mark(message_id, "failed")
         raise
     rt.inbox.mark(message_id, outcome)
+    if rt.events is not None:  # an SMS is not a USSD hop: its event can be written now
+        try:
+            rt.events.flush()
+        except Exception:  # the background thread tries again
+            log.exception("could not write insight events after an SMS")
     return str(outcome)
 
 

@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping
 from dialogs.effects import Effects
 from dialogs.handoff import Desk, Exchange, rating_of
 from dialogs.identity import Verifier
+from dialogs.insights.events import Recorder, observe
 from dialogs.journeys import home, intents, language
 from dialogs.journeys.core import MAX_RECENT, PROFILE_TTL, Dialog, Parser, State, keys
 from dialogs.journeys.home import ENTRY_POINTS, HOME_CHOICES
@@ -60,6 +61,7 @@ class DialogManager(Dialog):
         desk: Desk | None = None,
         verifier: Verifier | None = None,
         states: Mapping[str, State] = TABLE,
+        events: Recorder | None = None,
     ) -> None:
         self.store = store
         self.portal = portal
@@ -77,6 +79,8 @@ class DialogManager(Dialog):
         self.verifier = verifier
         """Proves a web visitor's number by SMS code before anything personal (None: no way)."""
         self.states = states
+        self.events = events
+        """Where the anonymous record of each exchange goes (None: not recorded)."""
 
     # -- persistence -------------------------------------------------------------------------
 
@@ -170,10 +174,25 @@ class DialogManager(Dialog):
         conv.via = inbound
         recording = self.desk is not None and inbound.can_wait
         picked = self._picked_label(conv, inbound) if recording else None
+        before = conv.state.get("at")
         reply = self._step(conv, inbound)
+        if self.events is not None:
+            self._observe(conv, inbound, reply, before)
         if recording:
             self._record(conv, inbound, reply, picked)
+        else:
+            conv.state.pop("nlu", None)
         return reply
+
+    def _observe(self, conv: Conversation, inbound: Inbound, reply: Reply,
+                 before: str | None) -> None:
+        """Hand the anonymous record of this exchange to the insights (kept later, in batches)."""
+        try:
+            event = observe(self, conv, inbound, reply, before, conv.state.get("nlu") or {})
+            if self.events is not None:
+                self.events.record(event)
+        except Exception:  # the insights must never cost the citizen their answer
+            log.exception("could not record the exchange's event")
 
     def _picked_label(self, conv: Conversation, inbound: Inbound) -> str | None:
         """What the citizen saw on the button they pressed (the agent reads "Menu principal",

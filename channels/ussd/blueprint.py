@@ -19,6 +19,7 @@ from channels.gsm7 import to_gsm7
 from channels.ussd.hops import new_input, shortcut
 from channels.ussd.screens import BACK, HOME, MORE, render
 from dialogs.i18n import N_, gettext_for
+from dialogs.insights.events import Event, form_position
 from dialogs.model import Conversation, Inbound, Reply
 from dialogs.phones import mask, subscriber
 from dialogs.store import StoreUnavailable
@@ -180,6 +181,22 @@ def _reshow(conv: Conversation, max_len: int, reason: str) -> str:
     return "CON " + "\n".join([reason] + lines)
 
 
+def _record_end(rt, conv: Conversation, status: str) -> None:
+    """The session's end for the insights: where it stopped (an e-service form step without
+    submission is an abandonment at that step)."""
+    recorder = rt.manager.events
+    if recorder is None:
+        return
+    try:
+        eservice, step, step_no = form_position(rt.manager, conv)
+        recorder.record(Event(channel="ussd", lang=rt.manager.lang(conv), kind="end",
+                              session=conv.session, at=time.time(), state=conv.state.get("at"),
+                              eservice=eservice, step=step, step_no=step_no,
+                              outcome="abandoned" if eservice else status))
+    except Exception:  # the notification is answered 200 whatever happens
+        log.exception("could not record the end of a USSD session")
+
+
 @bp.post("/ussd/events")
 def events() -> Response:
     """End-of-session notification: count how sessions end, and on which screen."""
@@ -195,6 +212,8 @@ def events() -> Response:
         try:
             conv = rt.manager.load("ussd", session_id, user)
             screen = str(conv.edge.get("at") or ("ended" if conv.is_new else "unknown"))
+            if not conv.is_new:
+                _record_end(rt, conv, status)
         except StoreUnavailable:
             pass
     metrics.USSD_SESSIONS.labels(status=status, screen=screen).inc()

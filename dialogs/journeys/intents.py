@@ -53,6 +53,7 @@ def understand(d: Dialog, conv: Conversation, text: str) -> Reply:
         result = d.nlu(text[:1000], None)  # type: ignore[misc]
     except Exception:  # the NLU must never take a conversation down
         log.exception("nlu failed")
+        conv.state["nlu"] = {"intent": None, "procedure": None}
         return misunderstood(d, conv)
     follow_language(d, conv, result)
     intent = result.get("intent") or {}
@@ -61,7 +62,10 @@ def understand(d: Dialog, conv: Conversation, text: str) -> Reply:
         name = "out_of_scope"
     procedures = [e.get("value") for e in result.get("entities") or []
                   if e.get("entity") == "procedure"]
-    conv.state["nlu"] = {"intent": name, "procedure": procedures[0] if procedures else None}
+    aspects = [e.get("value") for e in result.get("entities") or []
+               if e.get("entity") == "aspect"]
+    conv.state["nlu"] = {"intent": name, "procedure": procedures[0] if procedures else None,
+                         "aspect": aspects[0] if aspects else None}
     found: Found = {}
     for entity in result.get("entities") or []:
         values = found.setdefault(entity.get("entity", ""), [])
@@ -113,6 +117,8 @@ def follow_language(d: Dialog, conv: Conversation, result: dict) -> None:
 
 def misunderstood(d: Dialog, conv: Conversation) -> Reply:
     _ = d.t(conv)
+    if "nlu" in conv.state:  # a question the bot could not answer: the insights keep it
+        conv.state["nlu"]["answered"] = False
     conv.state["misses"] = conv.state.get("misses", 0) + 1
     if conv.state["misses"] >= 2:  # two in a row: a person will do better
         conv.state["misses"] = 0

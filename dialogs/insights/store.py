@@ -1,0 +1,95 @@
+"""Writing a batch of event rows (one driver-level insert: it runs for every exchange of the
+service), and the daily roll-up of closed days (counted once, by the first reader after the
+day closed: nothing on the write path)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from dialogs.insights.records import DAILY_KEYS, daily, events
+
+SETTLE = dt.timedelta(minutes=10)
+"""How long after midnight (UTC) a day is closed: the last buffered events of the day are
+written well within it, so rolling it up then misses none."""
+
+
+def closed_until(now: dt.datetime | None = None) -> dt.datetime:
+    """Midnight (UTC) of the first day not closed yet: days before it are rolled up."""
+    now = (now or dt.datetime.now(dt.UTC)) - SETTLE
+    return now.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def roll_up(engine: sa.Engine, since: dt.datetime, until: dt.datetime,
+            now: dt.datetime | None = None) -> int:
+    """Count the closed days of ``[since, until)`` not counted yet; returns how many.  Each
+    rolled day gets a marker row (every label '', ``n`` 0), so a day is read once even when it
+    had no event.  Idempotent and safe from several processes at once (a day another process
+    counted meanwhile is skipped on conflict)."""
+    end = min(until, closed_until(now))
+    if since >= end:
+        return 0
+    with engine.begin() as db:
+        done = {d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d)) for d, in
+                db.execute(sa.select(daily.c.day).distinct()
+                           .where(daily.c.day >= since.date(), daily.c.day < end.date()))}
+        day, todo = since.date(), []
+        while day < end.date():
+            if day not in done:
+                todo.append(day)
+            day += dt.timedelta(days=1)
+        for day in todo:
+            _roll_day(db, day)
+    return len(todo)
+
+
+def day_of(db: sa.Connection) -> sa.ColumnElement:
+    if db.dialect.name == "postgresql":
+        return sa.cast(sa.func.timezone("UTC", events.c.at), sa.Date)
+    return sa.func.date(events.c.at)
+
+
+def _roll_day(db: sa.Connection, day: dt.date) -> None:
+    start = dt.datetime.combine(day, dt.time(), dt.UTC)
+    answered = sa.case((events.c.answered.is_(None), ""), (events.c.answered.is_(True), "y"),
+                       else_="n")
+    dims = (events.c.channel, events.c.lang, events.c.kind, sa.func.coalesce(events.c.intent, ""),
+            sa.func.coalesce(events.c.procedure, ""), sa.func.coalesce(events.c.aspect, ""),
+            answered, sa.func.coalesce(events.c.handoff, ""))
+    select = sa.select(sa.literal(day, sa.Date), *dims, sa.func.count()) \
+        .where(events.c.at >= start, events.c.at < start + dt.timedelta(days=1)).group_by(*dims)
+    dialect = postgresql if db.dialect.name == "postgresql" else sqlite
+    db.execute(dialect.insert(daily).from_select([*DAILY_KEYS, "n"], select)
+               .on_conflict_do_nothing())
+    marker = dict.fromkeys(DAILY_KEYS, "") | {"day": day, "n": 0}
+    db.execute(dialect.insert(daily).values(marker).on_conflict_do_nothing())
+
+
+COLUMNS = tuple(c.name for c in events.columns if c.name != "id")
+
+
+def _insert_events(db: sa.Connection, rows: Sequence[dict]) -> None:
+    """One driver-level ``executemany``: the rows are plain values already, and SQLAlchemy's
+    per-row parameter processing would cost more than the insert itself (this runs for every
+    exchange of the service).  SQLite keeps naive UTC text, as :class:`UTCDateTime` does."""
+    quote = db.dialect.identifier_preparer.quote
+    sqlite_db = db.dialect.name == "sqlite"
+    mark = "?" if db.dialect.paramstyle == "qmark" else "%s"
+    sql = (f"INSERT INTO {quote(events.name)} ({', '.join(quote(c) for c in COLUMNS)}) "
+           f"VALUES ({', '.join([mark] * len(COLUMNS))})")
+    values = []
+    for row in rows:
+        at: dt.datetime = row["at"].astimezone(dt.UTC)
+        when = at.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite_db else at
+        values.append((when, *(row.get(c) for c in COLUMNS[1:])))
+    db.exec_driver_sql(sql, values)
+
+
+def write(db: sa.Connection, rows: Sequence[dict]) -> None:
+    """Insert ``rows`` (complete ``insight_events`` rows); the roll-up counts them once their
+    day is closed (:func:`roll_up`)."""
+    if rows:
+        _insert_events(db, rows)
