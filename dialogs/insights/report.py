@@ -14,6 +14,7 @@ import collections
 import datetime as dt
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import distinct_on
 
 from dialogs.desk.records import handoffs as desk_handoffs
 from dialogs.insights import store
@@ -165,8 +166,8 @@ def ussd_funnel(db: sa.Connection, since: dt.datetime, until: dt.datetime) -> li
         sa.select(pairs.c.eservice, pairs.c.step, sa.func.max(pairs.c.step_no), sa.func.count())
         .group_by(pairs.c.eservice, pairs.c.step)).all()
     if db.dialect.name == "postgresql":  # one backward pass of the covering index
-        last = sa.select(ev.c.eservice, ev.c.step).where(*where).distinct(ev.c.session) \
-            .order_by(ev.c.session.desc(), ev.c.at.desc()).subquery()
+        last = sa.select(ev.c.eservice, ev.c.step).where(*where) \
+            .ext(distinct_on(ev.c.session)).order_by(ev.c.session.desc(), ev.c.at.desc()).subquery()
     else:
         ranked = sa.select(
             ev.c.eservice, ev.c.step,
