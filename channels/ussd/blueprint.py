@@ -156,7 +156,9 @@ def _apply(rt, conv: Conversation, raw: str) -> tuple[bool, str]:
     elif raw in (BACK, HOME) and edge.get("navigable", True):
         inbound = _inbound(conv.user, conv.session,
                            choice="nav:back" if raw == BACK else "nav:home")
-    elif edge.get("expects") == "text":
+    elif edge.get("expects") == "text" or (raw.isdigit() and edge.get("at") == "home"):
+        # on the main menu, a number it does not print may be a short code the portal
+        # publishes ("12" opens its procedure): the dialog says whether it is one
         inbound = _inbound(conv.user, conv.session, text=raw)
     else:
         return False, _reshow(conv, max_len, _NOT_SHOWN if raw.isdigit() else _NOT_A_NUMBER)

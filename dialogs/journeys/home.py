@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from dialogs.journeys import people
+from dialogs.journeys import people, search
 from dialogs.journeys.core import Dialog
 from dialogs.model import Choice, Conversation, Inbound, Reply
 
-ENTRY_POINTS = ("home", "procedures", "eservices", "track", "my_requests", "agent", "language")
-HOME_CHOICES = ("procedures", "eservices", "track", "my_requests", "agent", "language")
-"""Main-menu order; a USSD shortcut ``*202*N#`` opens entry N of this list."""
+ENTRY_POINTS = ("home", "procedures", "eservices", "track", "my_requests", "agent", "language",
+                "search")
+HOME_CHOICES = ("procedures", "eservices", "track", "my_requests", "agent", "language", "search")
+"""Main-menu order; a USSD shortcut ``*202*N#`` opens entry N of this list.  New entries go at
+the end, so the shortcuts operators already printed keep their meaning."""
 
 
 def start(d: Dialog, conv: Conversation, entry: str | None) -> Reply:
@@ -43,6 +45,7 @@ def show_home(d: Dialog, conv: Conversation) -> Reply:
         "my_requests": _("Mes demandes"),
         "agent": _("Parler à un agent"),
         "language": _("Langue / Language"),
+        "search": _("Rechercher"),
     }
     return d.reply(
         conv,
@@ -54,6 +57,9 @@ def show_home(d: Dialog, conv: Conversation) -> Reply:
 
 def on_home(d: Dialog, conv: Conversation, inbound: Inbound) -> Reply:
     choice = d.choice(conv, inbound)
+    code = (inbound.text or "").strip()
+    if choice not in HOME_CHOICES and code.isdigit():  # a short code the portal published
+        return search.on_code(d, conv, code) or d.invalid(conv)
     if choice not in HOME_CHOICES:
         return d.invalid(conv)
     if choice == "agent":

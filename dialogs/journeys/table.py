@@ -7,7 +7,16 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-from dialogs.journeys import catalogue, eservice, home, language, people, tracking, verify
+from dialogs.journeys import (
+    catalogue,
+    eservice,
+    home,
+    language,
+    people,
+    search,
+    tracking,
+    verify,
+)
 from dialogs.journeys.core import State
 
 TABLE = MappingProxyType({
@@ -18,8 +27,11 @@ TABLE = MappingProxyType({
     "category": State(catalogue.show_category, catalogue.on_category),
     "sheet": State(catalogue.show_sheet, catalogue.on_sheet, topic=True),
     "clarify": State(catalogue.show_clarify, catalogue.on_clarify),
+    "search": State(search.show_search, search.on_search, reads="answer"),
+    "found": State(search.show_found, search.on_found, reads="answer"),
     # e-service forms
     "eservices": State(eservice.show_eservices, eservice.on_eservices, personal=True),
+    "ecategory": State(eservice.show_ecategory, eservice.on_ecategory, personal=True),
     "form": State(eservice.show_form, eservice.on_form, reads="answer", personal=True,
                   topic=True),
     "confirm": State(eservice.show_confirm, eservice.on_confirm, personal=True, topic=True),

@@ -63,6 +63,11 @@ class Procedure:
     online_url: str | None = None
     eservice: bool = False
     """True when the portal publishes a form schema for it (it can be requested through Guichet)."""
+    abbreviations: tuple[str, ...] = ()
+    """Short names citizens type ("CIP", "B3"): a search by abbreviation finds the procedure."""
+    short_code: str | None = None
+    """A code the portal publishes for its most asked procedures ("12"): ``*202*12#`` or typing
+    it on the USSD home screen opens the procedure.  2 to 4 digits, never starting with 0."""
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ _PROCEDURE_KEYS = (
     "online",
     "online_url",
     "eservice",
+    "short_code",
 )
 _FIELD_KEYS = (
     "name",
@@ -37,6 +39,9 @@ _FIELD_KEYS = (
     "max_length",
     "not_future",
 )
+
+SHORT_CODE = re.compile(r"(?!98$|99$)[1-9][0-9]{1,3}")
+"""A published short code: 2-4 digits, never a menu number or a USSD navigation key."""
 
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's safe loader when PyYAML was built with it: ten times faster, and the sandbox
@@ -60,6 +65,10 @@ def _procedure(raw: dict[str, Any], forms: dict[str, Any]) -> dict[str, Any]:
     out["abbreviations"] = list(raw.get("abbreviations") or [])
     out["online"] = str(raw.get("online") or "no")
     out["eservice"] = raw["slug"] in forms
+    code = raw.get("short_code")
+    out["short_code"] = None if code is None else str(code)
+    if code is not None and not SHORT_CODE.fullmatch(str(code)):
+        raise ValueError(f"{raw['slug']}: short_code {code!r} is not 2-4 digits (not 0x, 98, 99)")
     return out
 
 
@@ -87,6 +96,9 @@ def load_catalogue(path: str | Path | None = None) -> SandboxCatalogue:
         if item["category"] not in category_slugs:
             raise ValueError(f"{item['slug']}: unknown category {item['category']!r}")
         procedures[item["slug"]] = _procedure(item, forms_raw)
+    codes = [p["short_code"] for p in procedures.values() if p["short_code"]]
+    if len(codes) != len(set(codes)):
+        raise ValueError("a short_code is published twice")
     unknown = set(forms_raw) - set(procedures)
     if unknown:
         raise ValueError(f"e-services without a procedure: {sorted(unknown)}")
