@@ -94,8 +94,8 @@ def open_path(phone: Phone, path: tuple[str, ...]) -> str:
 def search_reach(phone: Phone, text: str, label_part: str) -> int:
     """Screens to reach a procedure's sheet through "Rechercher" (home = 1)."""
     home(phone)
-    phone.press("7", text)
-    screens = 3
+    phone.press("1", "1", text)  # "Démarches et coûts", "Rechercher", the letters
+    screens = 4
     if "Rechercher" in phone.screen or "Aucune" in phone.screen:
         raise AssertionError(phone.screen)
     for key, label in items(phone.screen):

@@ -128,7 +128,7 @@ def test_search_by_part_of_a_name_ignores_accents_and_case(national):
     app, _portal, _path = national(150, 40)
     phone = Phone(app.test_client())
     home(phone)
-    phone.press("7")
+    phone.press("1", "1")  # "Démarches et coûts", then "Rechercher", first of the themes
     assert "Nom de la démarche" in phone.screen
     phone.press("permis constr")
     assert "ermis de construire" in phone.screen
@@ -138,10 +138,10 @@ def test_search_by_part_of_a_name_ignores_accents_and_case(national):
     assert "Cout :" in phone.screen
     # accents typed or not, upper or lower case: the same procedures
     home(phone)
-    phone.press("7", "releve de notes")
+    phone.press("1", "1", "releve de notes")
     plain = phone.screen
     home(phone)
-    phone.press("7", "RELEVÉ DE NOTES")
+    phone.press("1", "1", "RELEVÉ DE NOTES")
     assert phone.screen.replace("RELEVÉ DE NOTES", "releve de notes") == plain
     assert "Relevé de notes" in plain or "relevé de notes" in plain, plain
 
@@ -152,7 +152,7 @@ def test_abbreviations_open_their_procedure(national):
     for typed, title in (("cip", "Certificat d'identification personnelle"),
                          ("ANIP", "Numéro personnel d'identification")):
         home(phone)
-        phone.press("7", typed)
+        phone.press("1", "1", typed)
         assert title in phone.screen, phone.screen
         assert "Cout :" in phone.screen  # the sheet itself
 
@@ -161,7 +161,7 @@ def test_nothing_found_says_so_and_offers_the_135(national):
     app, _portal, _path = national(150, 40)
     phone = Phone(app.test_client())
     home(phone)
-    phone.press("7", "zzqx")
+    phone.press("1", "1", "zzqx")
     assert "Aucun résultat pour : zzqx" in phone.screen and "135" in phone.screen
     assert "\n98 " not in phone.screen  # the reason and the question on one screen
     assert not phone.ended
@@ -173,7 +173,7 @@ def test_too_many_matches_ask_to_refine(national):
     app, _portal, _path = national(1000, 250)
     phone = Phone(app.test_client())
     home(phone)
-    phone.press("7", "demande")
+    phone.press("1", "1", "demande")
     assert "résultats" in phone.screen and "Tapez plus de lettres" in phone.screen
     phone.press("98") if "\n98 " in phone.screen else None
     phone.press("demande passeport")
@@ -202,7 +202,7 @@ def test_a_procedure_added_while_running_appears_after_a_refresh(national):
     app, portal, path = national(150, 40)
     phone = Phone(app.test_client())
     home(phone)
-    phone.press("7", "apostille")
+    phone.press("1", "1", "apostille")
     assert "Aucun résultat" in phone.screen
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     data["procedures"].append({
@@ -216,7 +216,7 @@ def test_a_procedure_added_while_running_appears_after_a_refresh(national):
     portal.extensions["guichet_portal_sandbox"].catalogue = load_catalogue(path)
     assert app.extensions["guichet"].portal.refresh()  # what the refresh timer does
     home(phone)
-    phone.press("7", "apostille")
+    phone.press("1", "1", "apostille")
     assert "Apostille électronique" in phone.screen and "Cout : à confirmer" in phone.screen
     home(phone)
     phone.press("90")

@@ -18,17 +18,18 @@ def show_procedures(d: Dialog, conv: Conversation) -> Reply:
     _ = d.t(conv)
     try:
         categories = d.portal.categories()
+        many = len(d.portal.procedures()) > SEARCH_ABOVE
     except PortalError:
         return d.unavailable(conv)
     lang = d.lang(conv)
     choices = [Choice(f"cat:{c.slug}", pick(c.title, lang)[0] or c.slug) for c in categories]
-    if len(choices) >= SEARCH_FROM:  # many themes: typing part of a name is quicker
+    if many:  # a large catalogue: typing part of a name is quicker than browsing
         choices.insert(0, Choice("search", _("Rechercher")))
     return d.reply(conv, [_("Démarches par thème")], choices=tuple(choices))
 
 
-SEARCH_FROM = 8
-"""From this many themes on, the list also offers "Rechercher"."""
+SEARCH_ABOVE = 30
+"""Above this many procedures, the themes' list also offers "Rechercher" (first)."""
 
 
 def on_procedures(d: Dialog, conv: Conversation, inbound: Inbound) -> Reply:

@@ -8,9 +8,10 @@ from dialogs.model import Choice, Conversation, Inbound, Reply
 
 ENTRY_POINTS = ("home", "procedures", "eservices", "track", "my_requests", "agent", "language",
                 "search")
-HOME_CHOICES = ("procedures", "eservices", "track", "my_requests", "agent", "language", "search")
-"""Main-menu order; a USSD shortcut ``*202*N#`` opens entry N of this list.  New entries go at
-the end, so the shortcuts operators already printed keep their meaning."""
+HOME_CHOICES = ("procedures", "eservices", "track", "my_requests", "agent", "language")
+"""Main-menu order; a USSD shortcut ``*202*N#`` opens entry N of this list.  The menu is full (a
+reason above it must still fit 160 characters): "Rechercher" lives in the catalogue's lists,
+and a short code can be typed here."""
 
 
 def start(d: Dialog, conv: Conversation, entry: str | None) -> Reply:
@@ -45,7 +46,6 @@ def show_home(d: Dialog, conv: Conversation) -> Reply:
         "my_requests": _("Mes demandes"),
         "agent": _("Parler à un agent"),
         "language": _("Langue / Language"),
-        "search": _("Rechercher"),
     }
     return d.reply(
         conv,
