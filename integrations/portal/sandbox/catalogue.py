@@ -96,9 +96,12 @@ def load_catalogue(path: str | Path | None = None) -> SandboxCatalogue:
         if item["category"] not in category_slugs:
             raise ValueError(f"{item['slug']}: unknown category {item['category']!r}")
         procedures[item["slug"]] = _procedure(item, forms_raw)
-    codes = [p["short_code"] for p in procedures.values() if p["short_code"]]
-    if len(codes) != len(set(codes)):
-        raise ValueError("a short_code is published twice")
+    seen: set[str] = set()
+    for proc in procedures.values():  # a code published twice opens the first procedure only
+        if proc["short_code"] in seen:
+            proc["short_code"] = None
+        elif proc["short_code"]:
+            seen.add(proc["short_code"])
     unknown = set(forms_raw) - set(procedures)
     if unknown:
         raise ValueError(f"e-services without a procedure: {sorted(unknown)}")
