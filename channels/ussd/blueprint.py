@@ -107,8 +107,9 @@ def _hop(rt, session_id: str, user: str, text: str, service_code: str) -> str:
 def _inbound(user: str, session: str, *, text: str | None = None, choice: str | None = None,
              start: str | None = None) -> Inbound:
     """An input from a USSD session: it cannot wait in the agents' queue (a hand-off leaves a
-    callback request) and its hops are not kept for an agent."""
-    return Inbound("ussd", user, session, text=text, choice=choice, start=start, can_wait=False)
+    callback request), its hops are not kept for an agent, and its screen is small."""
+    return Inbound("ussd", user, session, text=text, choice=choice, start=start, can_wait=False,
+                   compact=True)
 
 
 def _show(conv: Conversation, reply: Reply, max_len: int, page: int = 0) -> str:

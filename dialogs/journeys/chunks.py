@@ -1,8 +1,9 @@
 """Long lists cut into alphabetical ranges, so any item is a few screens away.
 
-A theme of 70 procedures is 18 pages on a feature phone.  Above :data:`SPLIT_ABOVE` items a list
-first shows about sqrt(n) ranges ("Acte de d... - Attestation de t..."), each holding about
-sqrt(n) items in alphabetical order: two short lists instead of one endless one.  The range
+A theme of 70 procedures is 18 pages on a feature phone.  Above :data:`COMPACT_SPLIT_ABOVE`
+items on USSD (about 3 pages), :data:`SPLIT_ABOVE` in a chat (3 lists), a list first shows about sqrt(n) ranges ("Atte. de livret -
+Auth. d'acte"), each holding about sqrt(n) items in alphabetical order: two short lists
+instead of one endless one.  The range
 picked is kept in the state's data (``part``), so "back" returns to the ranges.
 """
 
@@ -14,7 +15,9 @@ from dialogs.journeys.core import Dialog
 from dialogs.journeys.search import fold
 from dialogs.model import Choice, Conversation, Inbound, Reply
 
-SPLIT_ABOVE = 12
+SPLIT_ABOVE = 30
+COMPACT_SPLIT_ABOVE = 12
+"""Items a list shows whole: a chat's list pages 10 rows at a time, a USSD screen 3 to 7."""
 PREFIX = "part:"
 LABEL_MAX = 22
 WORD_MAX = 9
@@ -58,7 +61,8 @@ def ranges(choices: list[Choice]) -> list[list[Choice]]:
 def listing(d: Dialog, conv: Conversation, heading: str, choices: list[Choice],
             extra: tuple[Choice, ...] = ()) -> Reply:
     """``choices`` as they are, or their ranges (or the range picked) when too many."""
-    if len(choices) <= SPLIT_ABOVE:
+    compact = conv.via is not None and conv.via.compact
+    if len(choices) <= (COMPACT_SPLIT_ABOVE if compact else SPLIT_ABOVE):
         return d.reply(conv, [heading], choices=(*extra, *choices))
     parts = ranges(choices)
     part = conv.state["data"].get("part")
