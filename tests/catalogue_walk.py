@@ -92,14 +92,14 @@ def open_path(phone: Phone, path: tuple[str, ...]) -> str:
 
 
 def search_reach(phone: Phone, text: str, label_part: str) -> int:
-    """Screens to reach a procedure's sheet through "Rechercher" (home = 1)."""
+    """Screens to reach a procedure's sheet through "Rechercher" (main menu = 1): "Démarches
+    et coûts", "Rechercher" (first of the themes), the letters, then the match if a list."""
     home(phone)
-    phone.press("1", "1", text)  # "Démarches et coûts", "Rechercher", the letters
-    screens = 4
-    if "Rechercher" in phone.screen or "Aucune" in phone.screen:
+    phone.press("1", "1", text)
+    if "Aucun r" in phone.screen:
         raise AssertionError(phone.screen)
     for key, label in items(phone.screen):
-        if label_part.lower() in label.lower() and "1 Recevoir par SMS" not in phone.screen:
+        if label_part.lower() in label.lower():
             phone.press(key)
-            return screens + 1
-    return screens  # a single match opens its sheet at once
+            return 5
+    return 4  # a single match opens its sheet at once
