@@ -8,7 +8,8 @@ Each object is what goes after ``messaging_product``/``recipient_type``/``to`` i
   label as the row's description when the title had to be shortened); more than 10 a list of 9
   and a "more" row (id ``wa:more``) whose next page the adapter shows itself (:func:`render`'s
   ``page``); a later page starts with a "previous" row (id ``wa:prev``), so a citizen can go
-  back through 17 pages of a national catalogue, or type part of a name to search it.  A navigable reply gets a "Menu" choice (``nav:home``) when there is room.
+  back through 17 pages of a national catalogue, or type part of a name to search it.  A
+  navigable reply gets a "Menu" choice (``nav:home``) when there is room.
 - An ending reply is plain text; an empty one (an agent has the conversation) is nothing.
 - A body too long for one message is split at paragraph boundaries: leading text messages
   (<= 4096), then the interactive one (body <= 1024).

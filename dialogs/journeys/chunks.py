@@ -1,10 +1,10 @@
 """Long lists cut into alphabetical ranges, so any item is a few screens away.
 
 A theme of 70 procedures is 18 pages on a feature phone.  Above :data:`COMPACT_SPLIT_ABOVE`
-items on USSD (about 3 pages), :data:`SPLIT_ABOVE` in a chat (3 lists), a list first shows about sqrt(n) ranges ("Atte. de livret -
-Auth. d'acte"), each holding about sqrt(n) items in alphabetical order: two short lists
-instead of one endless one.  The range
-picked is kept in the state's data (``part``), so "back" returns to the ranges.
+items on USSD (about 3 pages), :data:`SPLIT_ABOVE` in a chat (3 lists), a list first shows
+about sqrt(n) ranges ("Atte. de livret - Auth. d'acte"), each holding about sqrt(n) items in
+alphabetical order: two short lists instead of one endless one.  The range picked is kept in
+the state's data (``part``), so "back" returns to the ranges.
 """
 
 from __future__ import annotations

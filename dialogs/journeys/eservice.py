@@ -20,7 +20,6 @@ from dialogs.texts import short_title
 from integrations.portal.errors import PortalError
 from integrations.portal.models import FormField, FormSchema, pick
 
-
 GROUP_AT = 8
 """From this many e-services on, "Faire une demande" lists themes first, as procedures do: a
 flat list of 40 takes 8 USSD screens, 250 would take 50."""
