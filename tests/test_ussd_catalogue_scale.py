@@ -53,13 +53,25 @@ def test_the_generator_is_deterministic_and_the_sandbox_loads_it(tmp_path):
     assert len(codes) == len(set(codes)) >= 10
 
 
-def test_a_bad_short_code_is_refused_when_the_catalogue_loads(tmp_path):
+def test_an_unusable_short_code_is_ignored(make_app, tmp_path):
     data = generate(20, 5)
     data["procedures"][3]["short_code"] = "98"  # would turn the page instead
+    data["procedures"][4]["short_code"] = "5"  # would be the main menu's 5th entry
     path = tmp_path / "bad.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    with pytest.raises(ValueError, match="short_code"):
-        load_catalogue(path)
+    portal = create_sandbox_app(db_path=str(tmp_path / "bad.db"), catalogue_path=path)
+    url, server = serve_in_thread(portal)
+    try:
+        phone = Phone(make_app(PORTAL_URL=url).test_client())
+        home(phone)
+        assert "Choix invalide" in phone.press("98") and "1 Démarches" in phone.screen
+        home(phone)
+        # "5" is the menu's own entry (an agent), never the procedure that published it
+        assert data["procedures"][4]["title"]["fr"][:15] not in phone.press("5")
+        phone.dial("*202*21#")  # a good code next to them still works
+        assert data["procedures"][1]["title"]["fr"][:15] in phone.screen
+    finally:
+        stop_server(server)
 
 
 def _check_page(screen: str) -> None:

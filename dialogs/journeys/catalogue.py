@@ -23,9 +23,8 @@ def show_procedures(d: Dialog, conv: Conversation) -> Reply:
         return d.unavailable(conv)
     lang = d.lang(conv)
     choices = [Choice(f"cat:{c.slug}", pick(c.title, lang)[0] or c.slug) for c in categories]
-    if many:  # a large catalogue: typing part of a name is quicker than browsing
-        choices.insert(0, Choice("search", _("Rechercher")))
-    return d.reply(conv, [_("Démarches par thème")], choices=tuple(choices))
+    search = (Choice("search", _("Rechercher")),) if many else ()  # quicker than browsing
+    return chunks.listing(d, conv, _("Démarches par thème"), choices, search, short=True)
 
 
 SEARCH_ABOVE = 30
@@ -33,6 +32,9 @@ SEARCH_ABOVE = 30
 
 
 def on_procedures(d: Dialog, conv: Conversation, inbound: Inbound) -> Reply:
+    part = chunks.picked_range(d, conv, inbound)
+    if part is not None:
+        return part
     if d.choice(conv, inbound) == "search":
         return d.goto(conv, "search")
     slug = d.picked(conv, inbound, "cat:")

@@ -59,10 +59,12 @@ def ranges(choices: list[Choice]) -> list[list[Choice]]:
 
 
 def listing(d: Dialog, conv: Conversation, heading: str, choices: list[Choice],
-            extra: tuple[Choice, ...] = ()) -> Reply:
-    """``choices`` as they are, or their ranges (or the range picked) when too many."""
+            extra: tuple[Choice, ...] = (), *, short: bool = False) -> Reply:
+    """``choices`` as they are, or their ranges (or the range picked) when too many.
+    ``short``: short labels (themes), several to a screen: cut only above 20 on USSD."""
     compact = conv.via is not None and conv.via.compact
-    if len(choices) <= (COMPACT_SPLIT_ABOVE if compact else SPLIT_ABOVE):
+    limit = (20 if short else COMPACT_SPLIT_ABOVE) if compact else SPLIT_ABOVE
+    if len(choices) <= limit:
         return d.reply(conv, [heading], choices=(*extra, *choices))
     parts = ranges(choices)
     part = conv.state["data"].get("part")

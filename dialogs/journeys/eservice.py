@@ -36,10 +36,10 @@ def show_eservices(d: Dialog, conv: Conversation) -> Reply:
     used = {p.category for p in procedures}
     themes = [c for c in categories if c.slug in used]
     if len(themes) > 1:
-        return d.reply(conv, [_("Demandes en ligne par thème")], choices=(
-            Choice("search", _("Rechercher")),
-            *(Choice(f"ecat:{c.slug}", pick(c.title, lang)[0] or c.slug) for c in themes),
-        ))
+        return chunks.listing(
+            d, conv, _("Demandes en ligne par thème"),
+            [Choice(f"ecat:{c.slug}", pick(c.title, lang)[0] or c.slug) for c in themes],
+            (Choice("search", _("Rechercher")),), short=True)
     return chunks.listing(d, conv, _("Demandes en ligne"),
                           [Choice(f"proc:{p.slug}", short_title(p, lang)) for p in procedures])
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,9 +39,6 @@ _FIELD_KEYS = (
     "not_future",
 )
 
-SHORT_CODE = re.compile(r"(?!98$|99$)[1-9][0-9]{1,3}")
-"""A published short code: 2-4 digits, never a menu number or a USSD navigation key."""
-
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's safe loader when PyYAML was built with it: ten times faster, and the sandbox
 is built for nearly every test."""
@@ -67,8 +63,6 @@ def _procedure(raw: dict[str, Any], forms: dict[str, Any]) -> dict[str, Any]:
     out["eservice"] = raw["slug"] in forms
     code = raw.get("short_code")
     out["short_code"] = None if code is None else str(code)
-    if code is not None and not SHORT_CODE.fullmatch(str(code)):
-        raise ValueError(f"{raw['slug']}: short_code {code!r} is not 2-4 digits (not 0x, 98, 99)")
     return out
 
 
@@ -97,7 +91,9 @@ def load_catalogue(path: str | Path | None = None) -> SandboxCatalogue:
             raise ValueError(f"{item['slug']}: unknown category {item['category']!r}")
         procedures[item["slug"]] = _procedure(item, forms_raw)
     seen: set[str] = set()
-    for proc in procedures.values():  # a code published twice opens the first procedure only
+    # Served as published, like the portal would (Guichet drops a code it cannot use: 98,
+    # "5"...); a code published twice is kept on the first procedure only.
+    for proc in procedures.values():
         if proc["short_code"] in seen:
             proc["short_code"] = None
         elif proc["short_code"]:
