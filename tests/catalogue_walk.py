@@ -91,15 +91,28 @@ def open_path(phone: Phone, path: tuple[str, ...]) -> str:
     return phone.screen
 
 
-def search_reach(phone: Phone, text: str, label_part: str) -> int:
-    """Screens to reach a procedure's sheet through "Rechercher" (main menu = 1): "Démarches
-    et coûts", "Rechercher" (first of the themes), the letters, then the match if a list."""
+def typed_letters(title: str, words: int = 3, letters: int = 5) -> str:
+    """What a caller types for ``title``: the start of its first few telling words."""
+    kept = [w for w in title.replace("'", " ").split() if len(w) > 3 and w != "-"]
+    return " ".join(w[:letters] for w in kept[:words])
+
+
+def search_reach(phone: Phone, text: str, title: str) -> int:
+    """Screens to reach an e-service's form through "Rechercher" (main menu = 1): "Faire une
+    demande", "Rechercher" (first of the themes), the letters, then the match if a list."""
     home(phone)
-    phone.press("1", "1", text)
-    if "Aucun r" in phone.screen:
-        raise AssertionError(phone.screen)
-    for key, label in items(phone.screen):
-        if label_part.lower() in label.lower():
+    phone.press("2", "1", text)
+    for _ in range(4):
+        if "tape 1/" in phone.screen:
+            break
+        key = next((k for k, label in items(phone.screen) if title.startswith(label[:20])),
+                   None)
+        if key is not None:
             phone.press(key)
-            return 5
-    return 4  # a single match opens its sheet at once
+        elif has_next(phone.screen):
+            phone.press("98")
+        else:
+            raise AssertionError(f"{title!r} not found by {text!r}: {phone.screen!r}")
+    if "tape 1/" not in phone.screen:
+        raise AssertionError(phone.screen)
+    return len(phone.inputs) + 1

@@ -236,3 +236,24 @@ def test_a_procedure_added_while_running_appears_after_a_refresh(national):
     reach = {r.label: r for r in eservice_reach(phone)}
     assert "Apostille électronique" in reach
     assert "tape 1/1" in open_path(phone, reach["Apostille électronique"].path)
+
+
+def test_searching_from_faire_une_demande_opens_the_form(national):
+    app, portal, _path = national(150, 40)
+    catalogue = portal.extensions["guichet_portal_sandbox"].catalogue
+    with_form = next(p for p in catalogue.procedures.values() if p["eservice"])
+    title = with_form["title"]["fr"]
+    phone = Phone(app.test_client())
+    home(phone)
+    phone.press("2", "1", title)  # "Faire une demande", "Rechercher", the whole title
+    if "tape 1/" not in phone.screen:  # several matches: the one asked for is listed
+        key = next(k for k, label in items(phone.screen) if label.startswith(title[:20]))
+        phone.press(key)
+    assert "tape 1/" in phone.screen, phone.screen
+    assert len(phone.inputs) <= 4  # home + 4 keys: five screens at most
+    without = next(p for p in catalogue.procedures.values()
+                   if not p["eservice"] and not p["abbreviations"])
+    home(phone)
+    phone.press("2", "1", without["title"]["fr"])  # not an e-service: not offered here
+    assert all(not label.startswith(without["title"]["fr"][:20])
+               for _key, label in items(phone.screen)), phone.screen

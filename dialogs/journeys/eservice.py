@@ -49,8 +49,8 @@ def on_eservices(d: Dialog, conv: Conversation, inbound: Inbound) -> Reply:
     if part is not None:
         return part
     choice = d.choice(conv, inbound)
-    if choice == "search":
-        return d.goto(conv, "search")
+    if choice == "search":  # e-services only, and the one found opens its form
+        return d.goto(conv, "search", {"eservices": True})
     if choice.startswith("ecat:"):
         return d.goto(conv, "ecategory", {"slug": choice[len("ecat:"):]})
     slug = d.picked(conv, inbound, "proc:")

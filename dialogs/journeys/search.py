@@ -96,27 +96,39 @@ def on_search(d: Dialog, conv: Conversation, inbound: Inbound) -> Reply:
 
 
 def find(d: Dialog, conv: Conversation, text: str, *, push: bool) -> Reply:
-    """Search for ``text`` and show the matches, or say there are none (the 135 can help)."""
+    """Search for ``text`` and show the matches, or say there are none (the 135 can help).
+
+    From "Faire une demande" (``eservices`` in the state's data) only e-services are searched,
+    and the one picked opens its form: the sheet's pages are not in the way.
+    """
     _ = d.t(conv)
     text = " ".join(text.split())[:MAX_QUERY]
+    apply = bool(conv.state.get("data", {}).get("eservices"))
     try:
-        procedures = d.portal.procedures()
+        procedures = [p for p in d.portal.procedures() if p.eservice or not apply]
     except PortalError:
         return d.unavailable(conv)
     coded = by_code(procedures, text) if text.isdigit() else None
-    if coded is not None:
-        return d.goto(conv, "sheet", {"slug": coded.slug}, push=push)
-    found = matches(procedures, text, d.lang(conv))
+    found = [coded] if coded is not None else matches(procedures, text, d.lang(conv))
     if not found:
-        reply = d.goto(conv, "search", push=push) if conv.state.get("at") != "search" \
-            else d.show(conv)
+        reply = d.goto(conv, "search", {"eservices": apply}, push=push) \
+            if conv.state.get("at") != "search" else d.show(conv)
         return reply.with_error(
             _("Aucun résultat pour : {text}. Essayez un autre mot ou appelez le "
               "135.").format(text=text or "-"))
     if len(found) == 1:
-        return d.goto(conv, "sheet", {"slug": found[0].slug}, push=push)
+        return _open(d, conv, found[0].slug, apply, push=push)
     return d.goto(conv, "found", {"q": text, "slugs": [p.slug for p in found[:MAX_RESULTS]],
-                                  "n": len(found)}, push=push)
+                                  "n": len(found), "eservices": apply}, push=push)
+
+
+def _open(d: Dialog, conv: Conversation, slug: str, apply: bool, *, push: bool = True) -> Reply:
+    """The procedure found: its form when the citizen is applying, else its sheet."""
+    if apply:
+        from dialogs.journeys import eservice  # eservice -> chunks -> search: import on use
+
+        return eservice.start_form(d, conv, slug)  # "back" returns to the search
+    return d.goto(conv, "sheet", {"slug": slug}, push=push)
 
 
 def show_found(d: Dialog, conv: Conversation) -> Reply:
@@ -139,7 +151,7 @@ def show_found(d: Dialog, conv: Conversation) -> Reply:
 def on_found(d: Dialog, conv: Conversation, inbound: Inbound) -> Reply:
     slug = d.picked(conv, inbound, "proc:")
     if slug is not None:
-        return d.goto(conv, "sheet", {"slug": slug})
+        return _open(d, conv, slug, bool(conv.state["data"].get("eservices")))
     if inbound.text and inbound.text.strip():  # more letters: search again, in place
         return find(d, conv, inbound.text, push=False)
     return d.invalid(conv)
