@@ -87,3 +87,23 @@ def test_a_question_on_a_list_still_goes_to_the_nlu(make_app, graph):
     user.tap("procedures")
     (casier,) = user.say("casier")  # a name: the search finds the one procedure
     assert "Casier judiciaire" in body_of(casier) and "1 900" in plain(body_of(casier))
+
+
+def test_every_page_of_a_long_list_holds_ten_rows_at_most_and_each_choice_once():
+    from channels.whatsapp.render import page_count, render
+    from dialogs.model import Choice, Reply
+
+    for n in (11, 19, 30, 150):
+        reply = Reply(parts=("Démarches",), lang="fr",
+                      choices=tuple(Choice(f"c{i}", f"Démarche {i}") for i in range(n)))
+        seen = []
+        for page in range(page_count(reply)):
+            (message,) = render(reply, page)
+            ids = _ids(message)
+            assert len(ids) <= 10
+            assert (ids[0] == "wa:prev") == (page > 0)
+            assert (ids[-1] == "wa:more") == (page + 1 < page_count(reply))
+            seen += [i for i in ids if i.startswith("c")]
+        assert seen == [f"c{i}" for i in range(n)]
+    assert page_count(Reply(parts=("x",), lang="fr", choices=tuple(
+        Choice(f"c{i}", "x") for i in range(150)))) == 19  # 9, then 8 a page, then the rest
