@@ -90,6 +90,7 @@ lint: $(STAMP)
 bench: setup redis-server
 	$(BIN)/python bench/ussd.py
 	$(BIN)/python bench/sms.py
+	$(BIN)/python bench/events.py
 	$(BIN)/python bench/catalogue_screens.py
 
 # Dial the running service from a terminal: make ussd [URL=http://127.0.0.1:8000] [PHONE=+229...]

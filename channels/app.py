@@ -18,6 +18,9 @@ from channels.agent.console import bp as agent_bp
 from channels.config import Settings
 from channels.outbox import deadletter
 from channels.parse import bp as nlu_bp
+from channels.portal_events import bp as portal_events_bp
+from channels.portal_events import intake as portal_intake
+from channels.portal_events.polling import Poller
 from channels.queue import ThreadQueue
 from channels.sessions import BrowserSessionInterface
 from channels.simulator import bp as simulator_bp
@@ -25,6 +28,7 @@ from channels.sms.blueprint import bp as sms_bp
 from channels.ussd import bp as ussd_bp
 from channels.webchat import bp as webchat_bp
 from channels.whatsapp import bp as whatsapp_bp
+from channels.whatsapp import window
 from channels.whatsapp.alerts import token_expired
 from channels.whatsapp.simulate import Simulation
 
@@ -57,6 +61,8 @@ def create_app(settings: Settings | None = None, rt: runtime.Runtime | None = No
     # What some parts need of a channel they may not import, handed down from here:
     if rt.whatsapp is not None:
         app.extensions["simulate"] = {"whatsapp": Simulation(rt.whatsapp)}
+        # the console offers the reopening template once a citizen's 24-hour window has closed
+        app.extensions["whatsapp_window"] = lambda wa_id: window.is_open(rt.store, wa_id)
     app.extensions["readiness_warnings"] = [
         lambda: "whatsapp token expired: renew WHATSAPP_TOKEN" if token_expired(rt.store) else None,
     ]
@@ -72,6 +78,8 @@ def create_app(settings: Settings | None = None, rt: runtime.Runtime | None = No
                             redis_url=settings.redis_url)
     app.register_blueprint(webchat_bp)
     app.register_blueprint(simulator_bp)
+    app.register_blueprint(portal_events_bp)
+    rt.portal_events.target = lambda event: portal_intake.accept(app, event)
     if isinstance(rt.queue, ThreadQueue):
         # embedded: no worker purges personal data past its retention (make worker does with
         # Redis). Unanswered SMS are the runtime's sweep's business: an app built by a command
@@ -79,6 +87,8 @@ def create_app(settings: Settings | None = None, rt: runtime.Runtime | None = No
         purger = retention.Purger(lambda: retention.purge(settings, rt.messages.engine),
                                   first_after=60.0).start()
         rt.closers.append(purger.stop)
+        if settings.portal_poll_seconds:  # the portal's events may stop: ask it now and then
+            rt.closers.append(Poller(app, settings.portal_poll_seconds).start().stop)
     # Load the NLU model now, off the request path, so the first question is not slow.
     threading.Thread(target=rt.nlu.warm, name="nlu-warmup", daemon=True).start()
 

@@ -37,6 +37,8 @@ from channels.envparse import (  # noqa: F401 - the names callers and tests impo
 )
 
 ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE_LANGUAGES = {"fr": "fr", "en": "en", "yo": "yo", "fon": "fr"}
+"""Meta has no Fon: a Fon speaker's template is the French one (its parameters in Fon)."""
 XROAD_ID = re.compile(r"^[^/\s]+/[^/\s]+/[^/\s]+/[^/\s]+$")
 XROAD_SERVICE_ID = re.compile(r"^[^/\s]+/[^/\s]+/[^/\s]+/[^/\s]+/[^/\s]+$")
 log = logging.getLogger(__name__)
@@ -57,6 +59,31 @@ def thread_count(env: Mapping[str, str] | None = None) -> int:
     except ValueError:
         threads = DEFAULT_THREADS
     return max(1, threads)
+
+
+AGENT_STREAMS_WITH_REDIS = 64
+"""Console streams per process with Redis, when ``AGENT_MAX_STREAMS`` is unset: a whole shift
+(40 agents) even if the workers' accept loops happen to give most of them to one process."""
+
+
+def agent_stream_limit(env: Mapping[str, str] | None = None) -> int:
+    """Live console screens one process serves: ``AGENT_MAX_STREAMS``, else
+
+    - with Redis, :data:`AGENT_STREAMS_WITH_REDIS`: a stream is a thread of its own beside the
+      sync hop loop (:class:`channels.serving.HopWorker`) that sleeps until the process's one
+      watcher wakes it, so it costs memory, not hops;
+    - embedded (one gthread worker), a quarter of ``GUNICORN_THREADS``: there a stream holds
+      one of the threads the hops are served by.
+
+    gunicorn's worker reads it too, to give the streams their threads.
+    """
+    env = os.environ if env is None else env
+    configured = _int(env, "AGENT_MAX_STREAMS", 0, 0, 10000)
+    if configured:
+        return configured
+    if env.get("REDIS_URL", "").strip():
+        return AGENT_STREAMS_WITH_REDIS
+    return max(1, thread_count(env) // 4)
 
 
 @dataclass(frozen=True)
@@ -146,6 +173,33 @@ class Settings:
     """Login attempts one client address may make (limits' notation, e.g. ``10/minute``)."""
     agent_login_global_rate: str = "60/minute"
     """Login attempts every address together may make: bounds the CPU spent hashing passwords."""
+    # -- agent console: live screens --
+    agent_max_streams: int = 0
+    """Live console screens one process serves (see :func:`agent_stream_limit`); beyond, the
+    browser polls."""
+    # -- mobile-money payments (the in-process sandbox plays the operator) --
+    sandbox_payment_settle_seconds: float = 20.0
+    """The in-process sandbox settles a pending payment by itself after this long, so ``make
+    run`` shows the whole journey; 0: only its admin endpoint settles."""
+    sandbox_payment_expire_seconds: float = 300.0
+    """A payment nobody approved expires after this long in the sandbox."""
+    # -- the portal's news: signed events, polling fallback, quiet hours, WhatsApp templates --
+    portal_webhook_secret: str | None = None
+    """``PORTAL_WEBHOOK_SECRET``: the HMAC key of ``POST /portal/events`` (required in prod)."""
+    quiet_hours: str = "21:00-07:00"
+    """``QUIET_HOURS``: no SMS news then (office time zone); held until they end. ``off``."""
+    portal_poll_seconds: int = 60
+    """``PORTAL_POLL_SECONDS``: how often the polling fallback looks (0: never)."""
+    portal_poll_silence: int = 600
+    """``PORTAL_POLL_SILENCE``: seconds without any event before open requests are polled."""
+    portal_poll_batch: int = 50
+    """``PORTAL_POLL_BATCH``: requests asked about per round (a page after the cursor)."""
+    whatsapp_templates: dict[str, str] = field(
+        default_factory=lambda: {"news": "guichet_news", "reopen": "guichet_reopen"})
+    """``WHATSAPP_TEMPLATE_NEWS``/``WHATSAPP_TEMPLATE_REOPEN``: approved template names."""
+    whatsapp_template_languages: dict[str, str] = field(
+        default_factory=lambda: dict(TEMPLATE_LANGUAGES))
+    """``WHATSAPP_TEMPLATE_LANGUAGES``: our language -> the template language code at Meta."""
 
     @property
     def production(self) -> bool:
@@ -271,4 +325,60 @@ class Settings:
             webchat_codes_per_number=_int(env, "WEBCHAT_CODES_PER_NUMBER", 3, 1, 100),
             webchat_codes_per_client=_int(env, "WEBCHAT_CODES_PER_CLIENT", 10, 1, 10000),
             webchat_max_streams=_int(env, "WEBCHAT_MAX_STREAMS", 0, 0, 10000),
+            # -- agent console: live screens --
+            agent_max_streams=agent_stream_limit(env),
+            # -- mobile-money payments --
+            sandbox_payment_settle_seconds=_float(env, "SANDBOX_PAYMENT_SETTLE_SECONDS", 20.0,
+                                                  0.0, 86400.0),
+            sandbox_payment_expire_seconds=_float(env, "SANDBOX_PAYMENT_EXPIRE_SECONDS", 300.0,
+                                                  1.0, 86400.0),
+            # -- the portal's news --
+            portal_webhook_secret=_webhook_secret(env, production),
+            quiet_hours=_quiet_hours(env, office_timezone),
+            portal_poll_seconds=_int(env, "PORTAL_POLL_SECONDS", 60, 0, 86400),
+            portal_poll_silence=_int(env, "PORTAL_POLL_SILENCE", 600, 0, 7 * 86400),
+            portal_poll_batch=_int(env, "PORTAL_POLL_BATCH", 50, 1, 1000),
+            whatsapp_templates={
+                purpose: env.get(name, default).strip()
+                for purpose, name, default in (
+                    ("news", "WHATSAPP_TEMPLATE_NEWS", "guichet_news"),
+                    ("reopen", "WHATSAPP_TEMPLATE_REOPEN", "guichet_reopen"))
+                if env.get(name, default).strip()},
+            whatsapp_template_languages=_template_languages(env),
         )
+
+
+# -- the portal's news (parsers kept here, beside their settings) --
+def _webhook_secret(env: Mapping[str, str], production: bool) -> str | None:
+    secret = env.get("PORTAL_WEBHOOK_SECRET", "").strip() or None
+    if production and not secret:
+        raise ConfigError("PORTAL_WEBHOOK_SECRET", "must be set when GUICHET_ENV=production: "
+                                                   "anyone could post the portal's events")
+    return secret
+
+
+def _quiet_hours(env: Mapping[str, str], zone: str) -> str:
+    from dialogs.news.quiet import QuietHours
+
+    text = env.get("QUIET_HOURS", Settings.quiet_hours).strip()
+    try:
+        QuietHours.parse(text, zone)
+    except ValueError as exc:
+        raise ConfigError("QUIET_HOURS", f"{exc} (e.g. 21:00-07:00, or off)") from exc
+    return text
+
+
+def _template_languages(env: Mapping[str, str]) -> dict[str, str]:
+    """``fr:fr,en:en_US,fon:fr``: each of our languages -> its template's code at Meta."""
+    text = env.get("WHATSAPP_TEMPLATE_LANGUAGES", "").strip()
+    if not text:
+        return dict(TEMPLATE_LANGUAGES)
+    found: dict[str, str] = {}
+    for item in text.split(","):
+        ours, sep, theirs = item.strip().partition(":")
+        if not sep or not re.fullmatch(r"[a-z]{2,3}", ours.strip()) \
+                or not re.fullmatch(r"[a-z]{2,3}(_[A-Z]{2})?", theirs.strip()):
+            raise ConfigError("WHATSAPP_TEMPLATE_LANGUAGES",
+                              f"expected lang:code pairs such as fr:fr,en:en_US, got {item!r}")
+        found[ours.strip()] = theirs.strip()
+    return found

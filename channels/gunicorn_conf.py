@@ -4,13 +4,15 @@ sync workers that serve the live streams on threads.
 Without ``REDIS_URL`` sessions live in the worker's memory, so there must be exactly one worker
 process, with threads: ``GUNICORN_THREADS`` (default 32) serve the hops and the live web-chat and
 console streams (server-sent events, a thread each).  Web chat streams take at most half of them
-(``WEBCHAT_MAX_STREAMS`` overrides; see :mod:`channels.webchat.streams`).
+(``WEBCHAT_MAX_STREAMS`` overrides; see :mod:`channels.webchat.streams`), console streams a
+quarter (``AGENT_MAX_STREAMS``; see :func:`channels.config.agent_stream_limit`).
 
 With Redis the workers are stateless and can be multiplied.  They are
 :class:`channels.serving.HopWorker`: a USSD hop is served by gunicorn's plain sync loop (accept,
 answer, close), which is both the cheapest per hop and the same speed whichever way the gateway
 spreads its connections, and each live stream gets a thread of its own (at most
-``GUNICORN_THREADS`` per worker), on the same port.  A sync worker serves one hop at a time, so
+``GUNICORN_THREADS`` plus ``AGENT_MAX_STREAMS`` per worker, so that a shift of agents stays
+live beside the web chat), on the same port.  A sync worker serves one hop at a time, so
 ``WEB_CONCURRENCY`` is also how many hops can wait on the portal at once: size it like gunicorn
 advises for sync workers (2 x cores + 1).  ``GUNICORN_CMD_ARGS="-k gthread"`` goes back to
 threaded workers (see ``bench/README.md`` for what it costs).

@@ -36,6 +36,19 @@ GATEWAY_REFUSED = Counter(
     ["endpoint", "reason"],
 )
 
+PORTAL_EVENTS = Counter(
+    "guichet_portal_events_total",
+    "The portal's events: accepted, duplicate (acted on once), refused (signature), invalid",
+    ["outcome"],
+)
+NEWS_SENT = Counter("guichet_news_total", "News told to citizens, by channel and outcome",
+                    ["channel", "outcome"])
+TEMPLATE_REFUSALS = Counter(
+    "guichet_whatsapp_template_refusals_total",
+    "WhatsApp templates Meta refused (132xxx: unknown, paused, parameters), by error code",
+    ["code"],
+)
+
 
 def exposition() -> tuple[bytes, str]:
     """The text exposition of every metric, across workers in multiprocess mode."""

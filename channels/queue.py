@@ -8,6 +8,7 @@ failing silently.
 from __future__ import annotations
 
 import contextvars
+import datetime as dt
 import logging
 import threading
 import time
@@ -61,6 +62,13 @@ class ThreadQueue:
         with self._idle:
             self._pending += 1
         self._pool.submit(self._in_context, func, kwargs, 0)
+
+    def enqueue_in(self, seconds: float, func: Callable[..., object], **kwargs: object) -> None:
+        """Run a task later (news held through quiet hours).  In this process only: a restart
+        before then loses it, as it loses every pending task here; RQ keeps it in Redis."""
+        timer = threading.Timer(max(0.0, seconds), self.enqueue, (func,), kwargs)
+        timer.daemon = True
+        timer.start()
 
     def _in_context(self, func: Callable[..., object], kwargs: dict, attempt: int) -> None:
         if self._app is None:
@@ -127,3 +135,19 @@ class RQQueue:
     def enqueue(self, func: Callable[..., object], **kwargs: object) -> None:
         self.queue.enqueue(func, kwargs=kwargs, retry=self.retry, failure_ttl=7 * 24 * 3600,
                            result_ttl=3600)
+
+    def enqueue_in(self, seconds: float, func: Callable[..., object], **kwargs: object) -> None:
+        """Run a task later, kept in Redis: a worker started ``--with-scheduler`` (``make
+        worker``) moves it to the queue when due."""
+        self.queue.enqueue_in(dt.timedelta(seconds=max(1.0, seconds)), func, kwargs=kwargs,
+                              retry=self.retry, failure_ttl=7 * 24 * 3600, result_ttl=3600)
+
+
+def enqueue_in(queue: TaskQueue, seconds: float, func: Callable[..., object],
+               **kwargs: object) -> None:
+    """Queue ``func`` to run in ``seconds`` where the queue can wait, else now."""
+    later = getattr(queue, "enqueue_in", None)
+    if later is None or seconds <= 0:
+        queue.enqueue(func, **kwargs)
+    else:
+        later(seconds, func, **kwargs)

@@ -12,6 +12,11 @@
   (``outbound_messages``): ``RETENTION_OUTBOUND_DAYS`` (30)
 - the console's audit log (``agent_audit``): ``RETENTION_AUDIT_DAYS`` (365)
 - console sessions (``agent_sessions``): two days
+- mobile-money payment attempts (``payments``: reference, operator, masked number, outcome),
+  a record of money asked for: ``RETENTION_AUDIT_DAYS`` (365)
+- the portal's news: event ids (``portal_events``) after ``RETENTION_OUTBOUND_DAYS``; a followed
+  request (``followed_requests``: the citizen's number or chat) that much after it was ready or
+  refused, and a year after it was filed if it never was
 
 Opt-outs (``sms_optouts``) are kept while they stand: they are a promise to the citizen.  The
 anonymous hand-off figures (``agent_handoffs``) hold no personal data and stay.
@@ -37,12 +42,16 @@ from channels.config import Settings
 from channels.outbox import outbound
 from channels.sms.inbox import inbound
 from dialogs.desk.retention import purge_agent_records
+from dialogs.news.records import followed_requests, portal_events
+from dialogs.payments import PaymentLedger
 
 log = logging.getLogger(__name__)
 
 EVERY = 6 * 3600.0
 """Seconds between two scheduled purges."""
 LOCK_KEY = "guichet:retention-purge"
+FOLLOW_AT_MOST_DAYS = 365
+"""A request never ready nor refused after a year is no longer followed."""
 
 
 def purge(settings: Settings, engine: sa.Engine, *, now: dt.datetime | None = None,
@@ -61,6 +70,16 @@ def purge(settings: Settings, engine: sa.Engine, *, now: dt.datetime | None = No
         counts["outbound_messages"] = db.execute(outbound.delete().where(
             outbound.c.updated_at < now - dt.timedelta(days=settings.retention_outbound_days)
         )).rowcount
+        news_cutoff = now - dt.timedelta(days=settings.retention_outbound_days)
+        counts["portal_events"] = db.execute(portal_events.delete().where(
+            portal_events.c.received_at < news_cutoff)).rowcount
+        counts["followed_requests"] = db.execute(followed_requests.delete().where(sa.or_(
+            sa.and_(followed_requests.c.closed.is_(True),
+                    followed_requests.c.checked_at < news_cutoff),
+            followed_requests.c.created_at < now - dt.timedelta(days=FOLLOW_AT_MOST_DAYS),
+        ))).rowcount
+    counts["payments"] = PaymentLedger(engine).purge(
+        now - dt.timedelta(days=settings.retention_audit_days))
     log.info("retention purge done", extra=counts)
     return counts
 

@@ -11,9 +11,10 @@ processes share its requests.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -21,7 +22,8 @@ import sqlalchemy as sa
 from channels import migrate
 from channels.config import ROOT, Settings
 from channels.outbox import MessageLog, engine_for
-from channels.queue import DEFAULT_DELAYS, RQQueue, TaskQueue, ThreadQueue
+from channels.portal_events.tasks import send_held
+from channels.queue import DEFAULT_DELAYS, RQQueue, TaskQueue, ThreadQueue, enqueue_in
 from channels.sms.conversation import SmsConversation
 from channels.sms.inbox import Inbox
 from channels.sms.outbound import AfricasTalkingTransport, OutboxTransport, SmsSender
@@ -30,10 +32,12 @@ from channels.sms.sender import SmsChannel
 from channels.sms.sweep import Sweeper
 from channels.tasks import QueuedEffects, record_later
 from channels.webchat.sender import WebchatChannel
+from channels.whatsapp import window
 from channels.whatsapp.outbound import GraphTransport, WhatsAppSender
 from channels.whatsapp.outbound import OutboxTransport as WhatsAppOutbox
 from channels.whatsapp.outbound import Transport as WhatsAppTransport
 from channels.whatsapp.sender import WhatsAppChannel
+from channels.whatsapp.templates import Templates
 from dialogs.desk import HandoffDesk, RecordLater
 from dialogs.desk.accounts import Accounts
 from dialogs.desk.hours import OfficeHours
@@ -41,6 +45,9 @@ from dialogs.desk.recent import RecentExchanges
 from dialogs.desk.records import now as utc_now
 from dialogs.identity import CodeLimits, Verifier
 from dialogs.manager import DialogManager
+from dialogs.news.newsroom import Newsroom
+from dialogs.news.quiet import QuietHours
+from dialogs.news.records import NewsRecords
 from dialogs.sender import Senders
 from dialogs.store import MemoryStore, RedisStore, Store
 from integrations.portal import PortalClient
@@ -66,6 +73,10 @@ class Runtime:
     nlu: Nlu = field(default_factory=Nlu)
     senders: Senders = field(default_factory=Senders)
     """Every message sent later goes through here, to its channel's sender."""
+    news: Newsroom | None = None
+    """The portal's news for citizens (:mod:`dialogs.news`)."""
+    portal_events: EventRelay = field(default_factory=lambda: EventRelay())
+    """Where the in-process sandbox's events go; the app factory points it at the app."""
 
     def close(self) -> None:
         for close in reversed(self.closers):
@@ -75,16 +86,36 @@ class Runtime:
                 log.exception("error while closing the runtime")
 
 
-def _sandbox_url(settings: Settings, closers: list) -> str:
+class EventRelay:
+    """Hands the in-process sandbox's events to the app (built after the runtime):
+    :func:`channels.app.create_app` sets ``target`` to
+    :func:`channels.portal_events.intake.accept` bound to the app."""
+
+    def __init__(self) -> None:
+        self.target: Callable[[dict], str] | None = None
+
+    def __call__(self, event: dict) -> None:
+        if self.target is None:  # no app yet: the polling fallback will find the change
+            log.warning("portal event before the app was built: left to polling")
+            return
+        self.target(event)
+
+
+def _sandbox_url(settings: Settings, closers: list, relay: EventRelay) -> str:
     """Serve the sandbox portal in this process and return its base URL."""
     from integrations.portal.sandbox import create_sandbox_app, serve_in_thread, stop_server
+    from integrations.portal.sandbox.payments import start_ticker
 
     db_path = os.environ.get("SANDBOX_DB") or str(ROOT / "var" / "sandbox-portal.db")
     os.makedirs(os.path.dirname(os.path.abspath(db_path)), exist_ok=True)
     app = create_sandbox_app(db_path=db_path, api_key=settings.portal_api_key,
-                             step_seconds=settings.sandbox_step_seconds)
+                             step_seconds=settings.sandbox_step_seconds,
+                             settle_seconds=settings.sandbox_payment_settle_seconds or None,
+                             expire_seconds=settings.sandbox_payment_expire_seconds,
+                             on_event=relay)
     url, server = serve_in_thread(app, log_requests=False)
     closers.append(lambda: stop_server(server))
+    closers.append(start_ticker(app))  # payments settle and events go out unprompted
     log.info("sandbox portal served in-process", extra={"url": url})
     return url
 
@@ -113,8 +144,9 @@ def build_desk(settings: Settings, engine: sa.Engine, senders: Senders, store: S
 
 def build(settings: Settings, *, retry_delays: Sequence[float] = DEFAULT_DELAYS) -> Runtime:
     closers: list = []
+    relay = EventRelay()
     store: Store = RedisStore(settings.redis_url) if settings.redis_url else MemoryStore()
-    portal_url = settings.portal_url or _sandbox_url(settings, closers)
+    portal_url = settings.portal_url or _sandbox_url(settings, closers, relay)
     portal = PortalClient(
         portal_url,
         api_key=settings.portal_api_key,
@@ -151,7 +183,10 @@ def build(settings: Settings, *, retry_delays: Sequence[float] = DEFAULT_DELAYS)
         queue = ThreadQueue(delays=retry_delays)
     understanding = Nlu(settings.rasa_url)
     sms_channel = SmsChannel(queue)
-    senders = Senders({"sms": sms_channel, "whatsapp": WhatsAppChannel(queue),
+    templates = Templates(settings.whatsapp_templates, settings.whatsapp_template_languages)
+    senders = Senders({"sms": sms_channel,
+                       "whatsapp": WhatsAppChannel(queue, templates,
+                                                   lambda wa_id: window.is_open(store, wa_id)),
                        "webchat": WebchatChannel(messages, settings.redis_url,
                                                  settings.chat_session_ttl)})
     effects = QueuedEffects(queue, senders)
@@ -174,5 +209,11 @@ def build(settings: Settings, *, retry_delays: Sequence[float] = DEFAULT_DELAYS)
         rate_limit=settings.sms_rate_limit, track_code=settings.ussd_service_code)
     if isinstance(queue, ThreadQueue):  # embedded: no worker process sweeps the SMS inbox
         closers.append(Sweeper(inbox, queue, store, after=settings.sms_resume_after).start().stop)
+    news = Newsroom(
+        NewsRecords(messages.engine), portal, senders, track_code=settings.ussd_service_code,
+        quiet=QuietHours.parse(settings.quiet_hours, settings.office_timezone),
+        hold=lambda seconds, message: enqueue_in(queue, seconds, send_held,
+                                                 message=dataclasses.asdict(message)))
     return Runtime(settings, store, portal, messages, sms, queue, manager, inbox, conversation,
-                   closers, whatsapp=whatsapp, desk=desk, nlu=understanding, senders=senders)
+                   closers, whatsapp=whatsapp, desk=desk, nlu=understanding, senders=senders,
+                   news=news, portal_events=relay)

@@ -14,7 +14,9 @@ would block a sync worker (and get it killed by gunicorn's timeout).  :class:`Ho
 sync worker, except that a request for one of those streams is handed to a thread of its own as
 soon as its head is read; the thread runs the same WSGI app, so the streams stay on the same
 port and origin, and cost the hop loop nothing while they wait.  ``threads`` (GUNICORN_THREADS)
-bounds the stream threads of one worker; beyond, the stream gets a 503, as when the app
+plus the console's own limit (``AGENT_MAX_STREAMS``, :func:`channels.config.agent_stream_limit`)
+bound the stream threads of one worker: web chat streams take at most half of the threads, and a
+whole shift of agents keeps its live screens; beyond, the stream gets a 503, as when the app
 itself has no stream slot left.
 """
 
@@ -28,6 +30,8 @@ import threading
 
 from gunicorn import http, sock
 from gunicorn.workers.sync import SyncWorker
+
+from channels.config import agent_stream_limit
 
 STREAM_PATHS = re.compile(r"/(?:webchat/sessions/[^/]+/events|agent/events)$")
 """Requests that hold their connection open (server-sent events), under any path prefix a
@@ -65,7 +69,8 @@ class HopWorker(SyncWorker):
     """A sync worker that serves server-sent event streams on threads (see the module doc)."""
 
     def init_process(self) -> None:
-        self.stream_slots = threading.BoundedSemaphore(max(1, self.cfg.threads))
+        self.stream_slots = threading.BoundedSemaphore(
+            max(1, self.cfg.threads) + agent_stream_limit())
         super().init_process()
 
     def handle(self, listener, client, addr) -> None:

@@ -18,7 +18,8 @@ from flask import current_app
 from channels.queue import TaskQueue, final_attempt
 from dialogs import workflows
 from dialogs.handoff import Exchange
-from dialogs.sender import Outgoing, Senders, channel_for
+from dialogs.payments import PaymentLedger
+from dialogs.sender import WEB, Outgoing, Senders, channel_for
 from dialogs.store import StoreUnavailable
 
 
@@ -77,12 +78,17 @@ class Notifier:
     SMS; the chat's push is keyed like the SMS, so a retried job does not show it twice.
     """
 
-    def __init__(self, senders: Senders, also: str | None = None) -> None:
+    def __init__(self, senders: Senders, also: str | None = None,
+                 channel: str | None = None) -> None:
         self.senders = senders
         self.also = also
+        self.channel = channel
 
     def send(self, user: str, text: str, *, lang: str, key: str) -> str:
-        status = self.senders.send(Outgoing(channel_for(user), user, text, lang, key))
+        # a WhatsApp citizen reads the receipt on WhatsApp; anyone else by SMS or in the chat
+        channel = "whatsapp" if self.channel == "whatsapp" and not user.startswith(WEB) \
+            else channel_for(user)
+        status = self.senders.send(Outgoing(channel, user, text, lang, key))
         if self.also and self.also != user:
             self.senders.send(Outgoing(channel_for(self.also), self.also, text, lang,
                                        f"{key}:also"))
@@ -90,12 +96,18 @@ class Notifier:
 
 
 def submit_request(*, user: str, lang: str, slug: str, answers: dict[str, str],
-                   key: str, also: str | None = None) -> str | None:
+                   key: str, also: str | None = None, channel: str | None = None) -> str | None:
     rt = current_runtime()
+    news = getattr(rt, "news", None)
+
+    def follow(reference: str) -> None:
+        if news is not None:
+            news.follow(reference=reference, channel=channel, user=user, also=also, lang=lang)
+
     return workflows.submit_request(
-        rt.portal, Notifier(rt.senders, also), rt.store, user=user, lang=lang, slug=slug,
-        answers=answers, key=key, final=final_attempt(),
-        track_code=rt.settings.ussd_service_code, desk=rt.desk,
+        rt.portal, Notifier(rt.senders, also, channel), rt.store, user=user, lang=lang,
+        slug=slug, answers=answers, key=key, final=final_attempt(),
+        track_code=rt.settings.ussd_service_code, desk=rt.desk, follow=follow,
     )
 
 
@@ -109,6 +121,17 @@ def send_requests(*, user: str, lang: str, key: str) -> bool:
     rt = current_runtime()
     return workflows.send_requests(rt.portal, Notifier(rt.senders), user=user, lang=lang,
                                    key=key, final=final_attempt())
+
+
+def start_payment(*, user: str, lang: str, reference: str | None, operator: str, msisdn: str,
+                  channel: str, intent: str, after: str | None = None,
+                  also: str | None = None) -> str:
+    rt = current_runtime()
+    return workflows.start_payment(
+        rt.portal, Notifier(rt.senders, also), PaymentLedger(rt.messages.engine), rt.store,
+        user=user, lang=lang, reference=reference, operator=operator, msisdn=msisdn,
+        channel=channel, intent=intent, after=after, final=final_attempt(),
+        track_code=rt.settings.ussd_service_code)
 
 
 def send_sms(*, user: str, text: str, lang: str, key: str, force: bool = False) -> str:
@@ -162,12 +185,19 @@ class QueuedEffects:
         self.senders.send(Outgoing(channel_for(user), user, text, lang, key))
 
     def submit(self, *, user: str, lang: str, slug: str, answers: dict[str, str],
-               key: str, also: str | None = None) -> None:
+               key: str, also: str | None = None, channel: str | None = None) -> None:
         self.queue.enqueue(submit_request, user=user, lang=lang, slug=slug, answers=answers,
-                           key=key, also=also)
+                           key=key, also=also, channel=channel)
 
     def status_later(self, *, user: str, lang: str, reference: str, key: str) -> None:
         self.queue.enqueue(send_status, user=user, lang=lang, reference=reference, key=key)
 
     def requests_later(self, *, user: str, lang: str, key: str) -> None:
         self.queue.enqueue(send_requests, user=user, lang=lang, key=key)
+
+    def pay(self, *, user: str, lang: str, reference: str | None, operator: str, msisdn: str,
+            channel: str, intent: str, after: str | None = None,
+            also: str | None = None) -> None:
+        self.queue.enqueue(start_payment, user=user, lang=lang, reference=reference,
+                           operator=operator, msisdn=msisdn, channel=channel, intent=intent,
+                           after=after, also=also)

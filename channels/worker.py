@@ -30,6 +30,7 @@ from rq.worker import SimpleWorker, Worker
 
 from channels import logs, retention
 from channels.app import create_app
+from channels.portal_events.polling import Poller
 from channels.sms.sweep import Sweeper
 from integrations.privacy import RedactingFilter
 
@@ -72,6 +73,8 @@ def _start_scheduled_work(app: Flask) -> None:
     """The SMS sweep, and the retention purge (one worker at a time across Redis)."""
     rt = app.extensions["guichet"]
     Sweeper(rt.inbox, rt.queue, rt.store, after=rt.settings.sms_resume_after).start()
+    if rt.settings.portal_poll_seconds:  # one worker a round (portal:poll:round in Redis)
+        Poller(app, rt.settings.portal_poll_seconds).start()
     if rt.settings.redis_url:
         purger = retention.Purger(lambda: retention.purge(rt.settings, rt.messages.engine),
                                   first_after=retention.EVERY,

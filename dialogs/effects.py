@@ -15,11 +15,13 @@ class Effects(Protocol):
         """Send ``text`` to the citizen by SMS; ``key`` makes a repeated call send once."""
 
     def submit(self, *, user: str, lang: str, slug: str, answers: dict[str, str],
-               key: str, also: str | None = None) -> None:
+               key: str, also: str | None = None, channel: str | None = None) -> None:
         """Submit an e-service request to the portal and SMS the reference and payment.
 
         ``also``: another place to show the outcome, the web chat session it was filed from
-        (``web:<sid>``), so the visitor sees the reference where they are.
+        (``web:<sid>``), so the visitor sees the reference where they are.  ``channel``: the
+        one it was filed on; a WhatsApp citizen gets the receipt on WhatsApp, and the portal's
+        later news about the request goes there too.
         """
 
     def status_later(self, *, user: str, lang: str, reference: str, key: str) -> None:
@@ -27,3 +29,15 @@ class Effects(Protocol):
 
     def requests_later(self, *, user: str, lang: str, key: str) -> None:
         """Fetch the citizen's requests when the portal answers again, and SMS the list."""
+
+    def pay(self, *, user: str, lang: str, reference: str | None, operator: str, msisdn: str,
+            channel: str, intent: str, after: str | None = None,
+            also: str | None = None) -> None:
+        """Start a mobile-money payment of ``reference``'s fee from ``msisdn`` (E.164).
+
+        ``after``: the submission key of a request being filed now, whose reference is not
+        known yet: the payment starts once it is.  One attempt, one idempotency key: a retry
+        never charges twice.  ``intent`` names this confirmation: a retried job carries the
+        same one, so it never opens a new attempt the citizen did not ask for.  The outcome
+        reaches the citizen by SMS (and ``also``).
+        """

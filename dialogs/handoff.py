@@ -71,3 +71,14 @@ class Desk(Protocol):
 
     def record_satisfaction(self, channel: str, session: str, score: int | str) -> bool:
         """Keep the citizen's 1-5 rating of their last hand-off; False if none awaits one."""
+
+
+RATE = "rate:"
+"""Choice ids of the satisfaction buttons the desk sends after a hand-back: ``rate:1`` ..
+``rate:5``."""
+
+
+def rating_of(text: str | None, choice: str | None) -> int | None:
+    """The score in a typed digit or a pressed rating button, else None."""
+    said = choice[len(RATE):] if choice and choice.startswith(RATE) else (text or "").strip()
+    return int(said) if said in ("1", "2", "3", "4", "5") else None

@@ -169,6 +169,28 @@ def money(amount_xof: int, lang: str) -> str:
     )
 
 
+_AMOUNT = re.compile(
+    r"(?<![\d.,])(\d{1,3}(?:[ ,.\u00a0\u202f]\d{3})+|\d+)[ \u00a0\u202f]?"
+    r"(?:XOF|F\.?[ \u00a0\u202f]?CFA|FCFA|francs?[ \u00a0\u202f]CFA)\b",
+    re.IGNORECASE,
+)
+
+
+def money_in_text(text: str, lang: str) -> str:
+    """``text`` with every amount it writes its own way ("130,000 XOF", "40 200 FCFA") written
+    as :func:`money` writes it in ``lang``.
+
+    The portal's free texts (a cost note, payment instructions) come with their own habits; shown
+    beside our amounts they would write money two ways in one message.  Only a number followed
+    by a currency is touched: a year or a reference is left alone.
+    """
+
+    def one(match: re.Match[str]) -> str:
+        return money(int(re.sub(r"\D", "", match.group(1))), lang)
+
+    return _AMOUNT.sub(one, text)
+
+
 def date(value: dt.date | str, lang: str) -> str:
     if isinstance(value, str):
         value = dt.date.fromisoformat(value[:10])

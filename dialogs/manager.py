@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Mapping
 
 from dialogs.effects import Effects
-from dialogs.handoff import Desk, Exchange
+from dialogs.handoff import Desk, Exchange, rating_of
 from dialogs.identity import Verifier
 from dialogs.journeys import home, intents, language, search
 from dialogs.journeys.core import MAX_RECENT, PROFILE_TTL, Dialog, Parser, State, keys
@@ -240,12 +240,12 @@ class DialogManager(Dialog):
 
     def _rating(self, conv: Conversation, inbound: Inbound) -> Reply | None:
         """A 1-5 answer to the desk's satisfaction question, after an agent closed."""
-        text = (inbound.text or "").strip()
+        score = rating_of(inbound.text, inbound.choice)
         desk = self.desk
-        if not (text in ("1", "2", "3", "4", "5") and desk is not None
+        if not (score is not None and desk is not None
                 and desk.awaiting_rating(conv.channel, conv.session)):
             return None
-        desk.record_satisfaction(conv.channel, conv.session, int(text))
+        desk.record_satisfaction(conv.channel, conv.session, score)
         _ = self.t(conv)
         return self.reply(conv, [_("Merci pour votre avis.")], end=True, expects="nothing")
 

@@ -13,6 +13,7 @@ Modelled on RapidPro, where courier sends for every channel and mailroom only sa
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -35,6 +36,11 @@ class Outgoing:
     """Buttons where the channel can show them (WhatsApp, web chat); numbered text elsewhere."""
     author: str = "bot"
     """``bot`` or ``agent``: who speaks (the web chat shows it; templates may depend on it)."""
+    template: tuple[str, tuple[str, ...]] | None = None
+    """What to send instead where the channel may not send free text now: a purpose
+    (``news``, ``reopen``) and its parameters.  WhatsApp sends its approved template for the
+    purpose in the message's language when the user's 24-hour window has closed; other
+    channels ignore it."""
 
 
 class Sender(Protocol):
@@ -101,6 +107,5 @@ class Senders:
         sender = self.route(message.channel)
         channel = self._aliases.get(message.channel, message.channel)
         if channel != message.channel:
-            message = Outgoing(channel, message.user, message.text, message.lang, message.key,
-                               message.choices, message.author)
+            message = dataclasses.replace(message, channel=channel)
         return sender.send(message)

@@ -9,8 +9,15 @@ from __future__ import annotations
 
 import re
 
-from dialogs.i18n import date, gettext_for, money
-from integrations.portal.models import Procedure, RequestStatus, Submission, pick
+from dialogs.i18n import date, gettext_for, money, money_in_text
+from integrations.portal.models import (
+    MobilePayment,
+    PaymentDue,
+    Procedure,
+    RequestStatus,
+    Submission,
+    pick,
+)
 
 
 def short_title(proc: Procedure, lang: str) -> str:
@@ -43,7 +50,7 @@ def fact(proc: Procedure, aspect: str, lang: str) -> str:
             cost = _("gratuit")
         line = _("Coût : {cost}").format(cost=cost)
         note, _fb = pick(proc.cost_note, lang)
-        return f"{line}\n{note}" if note else line
+        return f"{line}\n{money_in_text(note, lang)}" if note else line
     if aspect in ("delay", "validity"):
         label = _("Délai : {value}") if aspect == "delay" else _("Validité : {value}")
         text, _fb = pick(proc.delay if aspect == "delay" else proc.validity, lang)
@@ -131,23 +138,58 @@ def status_lines(req: RequestStatus, lang: str, title: str | None = None, *,
     )
     note, _fb = pick(req.note, lang)
     if note and private:
-        lines.append(note)
+        lines.append(money_in_text(note, lang))
     return lines
 
 
 def receipt_text(sub: Submission, title: str, lang: str, track_code: str) -> str:
-    """The SMS a citizen keeps after a submission: reference, how to pay, how to track."""
+    """The SMS a citizen keeps after a submission: reference, what to pay and how (one line),
+    how to track.  The portal's own instructions are used only when Guichet cannot take the
+    payment (amount to be confirmed): otherwise they would say the same thing twice."""
     _ = gettext_for(lang)
     lines = [_("Demande {ref} reçue : {title}.").format(ref=sub.reference, title=title)]
     pay = sub.payment
     if pay.amount_xof:
-        lines.append(
-            _("À payer : {amount} par {operators}.").format(
-                amount=money(pay.amount_xof, lang), operators=" / ".join(pay.operators)
-            )
-        )
-    instructions, _fb = pick(pay.instructions, lang)
-    if instructions:
-        lines.append(instructions)
+        lines.append(_("À payer : {amount}. Pour payer par mobile money, répondez PAYER {ref}."
+                       ).format(amount=money(pay.amount_xof, lang), ref=sub.reference))
+    else:  # free, or an amount to confirm: the portal's own words ("Service gratuit.")
+        instructions, _fb = pick(pay.instructions, lang)
+        if instructions:
+            lines.append(money_in_text(instructions, lang))
     lines.append(_("Suivi : {code} option 3.").format(code=track_code))
     return "\n".join(lines)
+
+
+def payment_line(due: PaymentDue, lang: str) -> str:
+    """"Paiement : 1 900 F CFA, à payer" - what a request owes and whether it is paid."""
+    _ = gettext_for(lang)
+    state = {"paid": _("payé"), "pending": _("en attente de validation")}.get(
+        due.status, _("à payer"))
+    amount = money(due.amount_xof, lang) if due.amount_xof else _("à confirmer")
+    return _("Paiement : {amount}, {state}").format(amount=amount, state=state)
+
+
+def payment_reason(reason: str | None, lang: str) -> str:
+    """Why a payment failed, in the citizen's words."""
+    _ = gettext_for(lang)
+    return {
+        "insufficient_funds": _("solde insuffisant"),
+        "declined": _("refusé sur le téléphone"),
+        "timeout": _("pas validé à temps"),
+    }.get(reason or "", _("refusé par l'opérateur"))
+
+
+def payment_outcome_text(payment: MobilePayment, lang: str) -> str:
+    """What a citizen is told when a payment ends: paid, or why not and how to try again
+    (a new attempt: ``PAYER <reference>``, or "Mes demandes" on USSD)."""
+    _ = gettext_for(lang)
+    amount = money(payment.amount_xof, lang)
+    if payment.status == "succeeded":
+        return _("Paiement de {amount} reçu pour {ref}. Merci.").format(
+            amount=amount, ref=payment.reference)
+    if payment.status == "pending":
+        return _("Paiement de {ref} en attente : validez-le sur votre téléphone.").format(
+            ref=payment.reference)
+    return _("Paiement de {ref} non abouti ({why}). Rien n'a été débité. Pour réessayer, "
+             "répondez PAYER {ref}.").format(ref=payment.reference,
+                                              why=payment_reason(payment.reason, lang))

@@ -10,21 +10,40 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Protocol
 
 from dialogs.handoff import Desk
 from dialogs.i18n import gettext_for
 from dialogs.identity import owns
 from dialogs.manager import record_request
-from dialogs.phones import to_e164
+from dialogs.payments import PaymentLedger
+from dialogs.phones import mask, to_e164
 from dialogs.store import Store
-from dialogs.texts import receipt_text, short_title, status_label, status_lines
+from dialogs.texts import (
+    payment_outcome_text,
+    receipt_text,
+    short_title,
+    status_label,
+    status_lines,
+)
 from integrations.portal import PortalClient
-from integrations.portal.errors import PortalError, PortalNotFound, PortalRejected
-from integrations.portal.models import pick
+from integrations.portal.errors import (
+    PortalError,
+    PortalNotFound,
+    PortalRejected,
+    PortalUnavailable,
+)
+from integrations.portal.models import MobilePayment, pick
 
 log = logging.getLogger(__name__)
 BACKGROUND_TIMEOUT = 10.0
+SUBMITTED_TTL = 86400
+
+
+def submitted_key(key: str) -> str:
+    """Where the reference of the submission ``key`` is kept, for a payment waiting for it."""
+    return f"gc:submitted:{key}"
 
 
 class Notifier(Protocol):
@@ -85,11 +104,14 @@ def _call_back(desk: Desk | None, *, user: str, lang: str, slug: str, key: str,
 
 def submit_request(portal: PortalClient, notifier: Notifier, store: Store, *, user: str,
                    lang: str, slug: str, answers: dict[str, str], key: str, final: bool,
-                   track_code: str, desk: Desk | None = None) -> str | None:
+                   track_code: str, desk: Desk | None = None,
+                   follow: Callable[[str], object] | None = None) -> str | None:
     """Submit; SMS the receipt.  Returns the reference, or None when it could not be filed.
 
     When the portal refuses the request or stays down, a callback is also requested from the
-    135 desk, since the citizen may not be able to fix it alone.
+    135 desk, since the citizen may not be able to fix it alone.  ``follow``: remember the
+    reference so that the portal's news about it reaches the citizen (before the receipt: a
+    payment made at once must find them).
     """
     _ = gettext_for(lang)
     try:
@@ -116,6 +138,9 @@ def submit_request(portal: PortalClient, notifier: Notifier, store: Store, *, us
         notifier.send(user, text, lang=lang, key=f"{key}:gave-up")
         return None
     record_request(store, user, submission.reference, slug, time.time())
+    store.put_many({submitted_key(key): ({"reference": submission.reference}, SUBMITTED_TTL)})
+    if follow is not None:
+        follow(submission.reference)
     text = receipt_text(submission, _title(portal, slug, lang), lang, track_code)
     notifier.send(user, text, lang=lang, key=f"{key}:receipt")
     return submission.reference
@@ -164,3 +189,105 @@ def send_requests(portal: PortalClient, notifier: Notifier, *, user: str, lang: 
               f"{status_label(req.status, lang)}" for req in found[:5]]
     notifier.send(user, "\n".join(lines), lang=lang, key=f"{key}:list")
     return True
+
+
+def start_payment(portal: PortalClient, notifier: Notifier, ledger: PaymentLedger,
+                  store: Store, *, user: str, lang: str, reference: str | None, operator: str,
+                  msisdn: str, channel: str, intent: str, after: str | None, final: bool,
+                  track_code: str, timeout: float = BACKGROUND_TIMEOUT) -> str:
+    """Start (or find again) the payment of a request; returns what was done.
+
+    The attempt comes from the ledger: the open one if there is one (its key again), else a
+    new one.  A timeout leaves the attempt ``unknown`` and the job is retried with the same
+    key, so the portal answers with the payment it may already have started: asking again,
+    never charging again.  ``after``: the request is being filed; wait for its reference.
+    """
+    _ = gettext_for(lang)
+    if reference is None:
+        (found,) = store.get_many([submitted_key(after or "")])
+        if not found:
+            if not final:
+                raise RetryLater("request not filed yet")
+            notifier.send(user, _("Le paiement n'a pas pu commencer : votre demande n'est pas "
+                                  "encore enregistrée. Réessayez plus tard sur {code}.").format(
+                code=track_code), lang=lang, key=f"pay:{after}:gave-up")
+            return "gave_up"
+        reference = str(found["reference"])
+    for _try in range(2):
+        outcome = _start_attempt(portal, notifier, ledger, user=user, lang=lang,
+                                 reference=reference, operator=operator, msisdn=msisdn,
+                                 channel=channel, intent=intent, final=final, timeout=timeout)
+        if outcome != "ended":
+            return outcome
+    return "ended"
+
+
+def _start_attempt(portal: PortalClient, notifier: Notifier, ledger: PaymentLedger, *,
+                   user: str, lang: str, reference: str, operator: str, msisdn: str,
+                   channel: str, intent: str, final: bool, timeout: float) -> str:
+    """POST the open attempt (its key again) or a new one.  ``ended``: the open attempt was
+    another confirmation's and had failed or expired meanwhile - open a new one for this."""
+    _ = gettext_for(lang)
+    attempt, created = ledger.open(reference, operator=operator, msisdn=msisdn,
+                                   channel=channel, intent=intent)
+    log.info("payment attempt %s of %s (%s, %s)", attempt.attempt, reference,
+             "new" if created else attempt.status, mask(msisdn))
+    if attempt.status == "succeeded":
+        notifier.send(user, _("La demande {ref} est déjà payée.").format(ref=reference),
+                      lang=lang, key=f"pay:{attempt.key}:paid")
+        return "already_paid"
+    try:
+        payment = portal.start_payment(reference, attempt.operator, msisdn, attempt.key,
+                                       timeout=timeout)
+    except PortalRejected as exc:
+        code = exc.fields.get("reference") or next(iter(exc.fields.values()), "rejected")
+        ledger.update(attempt.key, status="refused", reason=code)
+        notifier.send(user, _refusal(code, reference, lang), lang=lang,
+                      key=f"pay:{attempt.key}:refused")
+        return f"refused:{code}"
+    except PortalError as exc:
+        ledger.update(attempt.key, status="unknown",
+                      reason=exc.kind if isinstance(exc, PortalUnavailable) else "error")
+        if not final:
+            raise RetryLater(str(exc)) from exc
+        notifier.send(user, _("Le paiement de {ref} n'a pas pu être confirmé. Si votre "
+                              "téléphone vous demande de valider, faites-le ; sinon réessayez "
+                              "plus tard : PAYER {ref}.").format(ref=reference),
+                      lang=lang, key=f"pay:{attempt.key}:gave-up")
+        return "unknown"
+    ledger.update(attempt.key, status=payment.status, payment_id=payment.payment_id,
+                  reason=payment.reason)
+    if payment.status in ("failed", "expired") and attempt.intent != intent:
+        return "ended"  # an earlier confirmation's payment had failed: this is a new one
+    if payment.status != "pending":  # settled already (a replay): say how it ended
+        notifier.send(user, payment_outcome_text(payment, lang), lang=lang,
+                      key=f"pay:{attempt.key}:{payment.status}")
+    return payment.status
+
+
+def _refusal(code: str, reference: str, lang: str) -> str:
+    _ = gettext_for(lang)
+    return {
+        "paid": _("La demande {ref} est déjà payée."),
+        "pending": _("Un paiement de {ref} attend votre validation sur votre téléphone."),
+        "fee_unknown": _("Le montant de {ref} est à confirmer : il ne peut pas être payé ici. "
+                         "Appelez le 135 (Allo Service Public)."),
+        "free": _("Ce service est gratuit : rien à payer."),
+        "phone": _("Ce numéro ne peut pas payer. Réessayez avec un numéro mobile money du "
+                   "Bénin : PAYER {ref}."),
+    }.get(code, _("Le paiement de {ref} a été refusé par le portail. Appelez le 135.")).format(
+        ref=reference)
+
+
+def reconcile_payment(portal: PortalClient, ledger: PaymentLedger, *, payment_id: str,
+                      key: str | None = None) -> MobilePayment | None:
+    """Ask the portal where a payment stands and record it (events, polling); None when the
+    portal cannot say now."""
+    try:
+        payment = portal.payment(payment_id, timeout=BACKGROUND_TIMEOUT)
+    except PortalError:
+        return None
+    attempt = ledger.by_key(key) if key else ledger.by_payment(payment_id)
+    if attempt is not None:
+        ledger.update(attempt.key, status=payment.status, reason=payment.reason)
+    return payment

@@ -70,6 +70,16 @@ def mask_entities(text: str, entities: list[Entity]) -> str:
     return "".join(out)
 
 
+NAMED = ("procedure", "reference", "npi")
+"""Entities written the same whatever the language of the message around them."""
+
+
+def names(entities: list[Entity]) -> list[tuple[int, int]]:
+    """Spans of the names in a message that say nothing of its language (see :data:`NAMED`)."""
+    return [(e.start, e.end) for e in entities
+            if e.entity in NAMED and e.start is not None and e.end is not None]
+
+
 def ordinary_words(examples: list[Example]) -> frozenset[str]:
     """Words of 4+ letters the training data uses outside procedure and language annotations:
     they are ordinary words, so a near miss on them ("passer") must not read as a procedure."""
@@ -122,15 +132,16 @@ class EmbeddedNLU:
         over identification and is returned with confidence 1.0, since it is the user's word,
         not a guess. An unknown code raises ``ValueError`` (the HTTP layer answers 400).
         """
+        language: dict = {}
         if lang is not None:
             code = normalise_code(lang)
             if code is None:
                 raise ValueError(f"unknown language code: {lang!r}")
             language = {"code": code, "confidence": 1.0}
-        else:
-            code, confidence = self.langid.identify(text)
-            language = {"code": code, "confidence": confidence}
         entities = self.extractor.extract(text)
+        if lang is None:
+            code, confidence = self.langid.identify(text, names(entities))
+            language = {"code": code, "confidence": confidence}
         ranking = self.intents.rank(classifier_text(mask_entities(text, entities)))
         name, confidence = ranking[0]
         return {

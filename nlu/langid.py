@@ -10,6 +10,7 @@ scaled down for one- or two-word messages; the caller decides what to do with a 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -18,6 +19,7 @@ from nlu.languages import DEFAULT, IDENTIFIED
 from nlu.normalize import fold, strip_diacritics
 
 _WORD = re.compile(r"[^\W\d_]+")
+_PUNCTUATION = re.compile(r"[^\w\s\u0300-\u036f]+")
 
 
 def _length_factor(text: str) -> float:
@@ -60,12 +62,23 @@ class LanguageIdentifier:
             raise RuntimeError("the model is not fitted: call fit() or load a trained model")
         return self._fast
 
-    def identify(self, text: str) -> tuple[str, float]:
-        """``(code, confidence)``; a text without letters gets the default language at 0."""
+    def identify(self, text: str,
+                 ignore: Iterable[tuple[int, int]] = ()) -> tuple[str, float]:
+        """``(code, confidence)``; a text without letters gets the default language at 0.
+
+        ``ignore``: spans of names that are written the same in every language (a procedure's
+        name is French in a Fon or English question).  The language is read from the other
+        words when there are any, the confidence still scaled by the whole message's length:
+        "Nɛ̌ nú casier judiciaire ?" is Fon words around a French name, not French.
+        """
         if not _WORD.search(text):
             return DEFAULT, 0.0
+        rest = text
+        for start, end in sorted(ignore, reverse=True):
+            rest = rest[:start] + " " + rest[end:]
+        rest = _PUNCTUATION.sub(" ", rest).strip()
         fast = self._compiled()
-        probs = fast.predict_proba(fold(text))
+        probs = fast.predict_proba(fold(rest if _WORD.search(rest) else text))
         best = int(np.argmax(probs))
         code = fast.classes[best]
         return code, round(float(probs[best]) * _length_factor(text), 3)

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from prometheus_client import Counter
 
-from nlu.embedded import EmbeddedNLU, load_or_train
+from nlu.embedded import EmbeddedNLU, load_or_train, names
 from nlu.languages import normalise_code
 from nlu.rasa_client import RasaClient, RasaError
 
@@ -67,6 +67,7 @@ class NluService:
         if lang is not None:
             result["language"] = {"code": normalise_code(lang), "confidence": 1.0}
         else:
-            code, confidence = self.embedded.langid.identify(text)
+            code, confidence = self.embedded.langid.identify(
+                text, names(self.embedded.extractor.extract(text)))
             result["language"] = {"code": code, "confidence": confidence}
         return result

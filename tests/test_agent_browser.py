@@ -117,3 +117,36 @@ def test_a_citizen_on_the_widget_reaches_an_agent_and_comes_back(page, browser, 
     (artifacts_dir() / "handoff-browser.json").write_text(json.dumps(
         {"request_to_agent_screen_ms": round(to_screen * 1000)}, indent=1))
     assert to_screen < 5
+
+
+@pytest.fixture
+def simulator(make_sites):
+    def add_agent(app) -> None:
+        app.extensions["guichet"].desk.accounts.add(login="awa", password=PASSWORD,
+                                                    display_name="Awa", languages="fr")
+
+    return make_sites("<!doctype html><title>-</title>", prepare=add_agent,
+                      OFFICE_HOURS="always")
+
+
+def test_an_agents_answer_reaches_the_simulators_whatsapp_pane(page, simulator):
+    """Sent later through the outbox, an agent's message shows in the WhatsApp pane (it only
+    showed the answers to the user's own messages), once, and the answers are not doubled."""
+    desk = simulator["app"].extensions["guichet"].desk
+    page.goto(f"{simulator['guichet']}/simulator/")
+    whatsapp = page.locator("#wa-thread")
+    page.locator("#wa-text").fill("je veux parler a un agent")
+    page.locator("#wa-text").press("Enter")
+    expect(whatsapp).to_contain_text("conseiller", timeout=WAIT)
+    answers = whatsapp.locator(".msg.in").count()
+    awa = desk.accounts.by_login("awa")
+    conv = wait_for(lambda: desk.queue(awa, "waiting"))[0]
+    desk.take(conv.id, awa)
+    desk.reply(conv.id, awa, "Bonjour, ici Awa du 135. Que puis-je pour vous ?")
+    expect(whatsapp).to_contain_text("Que puis-je pour vous ?", timeout=WAIT)
+    page.wait_for_timeout(3500)  # another poll or two of the outbox: nothing shown twice
+    expect(whatsapp.get_by_text("Que puis-je pour vous ?")).to_have_count(1)
+    shown = whatsapp.locator(".msg.in")
+    assert shown.count() == answers + 2  # the agent took it (a notice), then the message
+    page.locator(".card", has=whatsapp).screenshot(
+        path=str(artifacts_dir() / "simulator-whatsapp-agent.png"))

@@ -130,7 +130,8 @@ def test_the_session_cookie_is_samesite_and_secure_in_production(console_app):
     _, response = _login(dev)
     cookie = response.headers["Set-Cookie"]
     assert "SameSite=Lax" in cookie and "HttpOnly" in cookie and "Secure" not in cookie
-    prod = console_app(GUICHET_ENV="production", SECRET_KEY="s" * 48)
+    prod = console_app(GUICHET_ENV="production", SECRET_KEY="s" * 48,
+                       PORTAL_WEBHOOK_SECRET="portal-events-secret")
     _, response = _login(prod, https=True)
     cookie = response.headers["Set-Cookie"]
     assert "SameSite=Lax" in cookie and "Secure" in cookie and "HttpOnly" in cookie

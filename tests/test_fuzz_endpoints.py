@@ -22,11 +22,13 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from channels.gsm7 import is_gsm7
+from channels.portal_events.signature import sign as portal_sign
 from channels.whatsapp.signature import sign
 from tests.callers import agent_console, webchat_visitor
 
 APP_SECRET = "fuzz-app-secret"
 VERIFY_TOKEN = "fuzz-verify-token"
+PORTAL_SECRET = "fuzz-portal-webhook-secret"
 EXAMPLES = 35
 """Examples per endpoint and method: the whole fuzz stays under 30 s on two cores."""
 OPTIONS_EXAMPLES = 10
@@ -115,7 +117,8 @@ def fuzz_app(make_app, redis_url, at_fake):
     fake, url = at_fake
     return make_app(REDIS_URL=redis_url, AT_USERNAME=fake.username, AT_API_KEY=fake.api_key,
                     AT_API_URL=url, WHATSAPP_APP_SECRET=APP_SECRET,
-                    WHATSAPP_VERIFY_TOKEN=VERIFY_TOKEN, SIMULATOR_ENABLED="true")
+                    WHATSAPP_VERIFY_TOKEN=VERIFY_TOKEN, SIMULATOR_ENABLED="true",
+                    PORTAL_WEBHOOK_SECRET=PORTAL_SECRET, PORTAL_POLL_SECONDS="0")
 
 
 def _check_ussd(method: str, path: str, response) -> None:
@@ -147,6 +150,10 @@ class Callers:
         if prefix == "webchat":
             return self.visitor, {**headers, **self.bearer}
         body = request.get("data")
+        if prefix == "portal":  # the portal's events, signed: the JSON checks are fuzzed
+            headers["X-Portal-Signature"] = portal_sign(
+                PORTAL_SECRET, body if isinstance(body, bytes) else b"")
+            return self.anonymous, headers
         headers["X-Hub-Signature-256"] = sign(APP_SECRET, body if isinstance(body, bytes)
                                               else b"")
         return self.anonymous, headers
@@ -155,7 +162,7 @@ class Callers:
 def _fuzzer(callers: Callers, rule: str, method: str):
     """A property for one endpoint and method: no 5xx, and ``/ussd`` is always a screen."""
     prefix = rule.split("/")[1]
-    needs_identity = prefix in ("agent", "webchat", "whatsapp")
+    needs_identity = prefix in ("agent", "webchat", "whatsapp", "portal")
 
     @settings(FUZZ, max_examples=OPTIONS_EXAMPLES if method == "OPTIONS" else EXAMPLES)
     @given(request=requests_(needs_identity), data=st.data())
@@ -230,3 +237,30 @@ def _ussd_sessions(client, inputs: list[str], code: str, first: str) -> None:
 
 def test_whole_ussd_sessions_of_junk_never_end_in_an_error(fuzz_app):
     _ussd_sessions(fuzz_app.test_client())
+
+
+EVENT = st.fixed_dictionaries(
+    {"id": st.one_of(TEXT, st.integers(), st.none()),
+     "type": st.one_of(st.sampled_from(["request.status_changed", "payment.succeeded",
+                                        "payment.failed"]), TEXT),
+     "reference": st.one_of(st.sampled_from(["SP-2026-000001", "sp-2026-000001"]), TEXT,
+                            st.integers())},
+    optional={"status": st.one_of(st.sampled_from(["ready", "rejected", "in_progress"]),
+                                  JSON_VALUE),
+              "payment_id": JSON_VALUE, "at": JSON_VALUE, "reason": JSON_VALUE})
+
+
+@FUZZ
+@given(event=EVENT, twice=st.booleans())
+def _portal_events(client, event: dict, twice: bool) -> None:
+    body = json.dumps(event).encode()
+    headers = {"X-Portal-Signature": portal_sign(PORTAL_SECRET, body),
+               "Content-Type": "application/json"}
+    for _ in range(2 if twice else 1):
+        response = client.post("/portal/events", data=body, headers=headers)
+        assert response.status_code in (200, 202, 400, 422), (event, response.status_code)
+
+
+def test_signed_portal_events_of_every_shape_never_end_in_an_error(fuzz_app):
+    """Events nearly right (the contract's fields with odd values), signed, sometimes twice."""
+    _portal_events(fuzz_app.test_client())

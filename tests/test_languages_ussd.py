@@ -113,7 +113,14 @@ def test_every_screen_of_the_journey_fits_in_each_language(app, at_fake, lang):
     confirm = "\n".join(phone.pages())
     assert shows(confirm, lang, "Confirmer") and to_gsm7(money(1900, lang)) in confirm
     done = phone.choose("1")
-    assert phone.ended and "SMS" in done
+    assert "SMS" in done and shows(done, lang, "Payer maintenant")
+    # paying right away: operator, own number, amount, then the phone's own prompt
+    assert "MTN MoMo" in phone.choose("1") and "Celtiis Cash" in phone.screen
+    phone.choose("1")
+    phone.choose("1")
+    assert to_gsm7(money(1900, lang)) in "\n".join(phone.pages())
+    phone.choose("1")
+    assert phone.ended and shows(phone.screen, lang, "Guichet ne vous demande jamais ce code.")
     sms = wait_for(lambda: fake.messages_to(phone.number))
     reference = REFERENCE.search(sms[0]).group(0)
 

@@ -115,7 +115,7 @@ def test_submit_gives_sequential_references_per_year(
     assert (first.reference, second.reference) == ("SP-2025-000001", "SP-2025-000002")
     assert first.procedure == "casier-judiciaire"
     assert first.payment.amount_xof == 1900
-    assert first.payment.operators == ("MTN MoMo", "Moov Money")
+    assert first.payment.operators == ("MTN MoMo", "Moov Money", "Celtiis Cash")
     assert first.reference in first.payment.instructions["fr"]
     assert set(first.payment.instructions) == {"fr", "en"}
     clock.advance(220 * 86400)  # into 2026

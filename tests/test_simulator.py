@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from tests.conftest import wait_for
 
 PHONE = "+2290197000400"
@@ -76,3 +78,34 @@ def test_the_whatsapp_view_gets_buttons_and_lists_as_whatsapp_shows_them(make_ap
     assert voice["messages"]  # a voice note gets the polite "text only" answer
     assert client.post("/simulator/whatsapp", json={"phone": "x"}).status_code == 400
     assert client.post("/simulator/whatsapp", data=b"{bad").status_code == 400
+
+
+def test_the_whatsapp_view_finds_an_agents_answer_in_the_outbox(make_app):
+    """An agent's message to a WhatsApp citizen goes out later, through the outbox: the page
+    reads it there, and tells it from the answers it already showed (``answered``)."""
+    app = make_app(OFFICE_HOURS="always")
+    client = app.test_client()
+    desk = app.extensions["guichet"].desk
+    awa = desk.accounts.add(login="awa", password="a long password", display_name="Awa",
+                            languages="fr")
+    asked = client.post("/simulator/whatsapp", json={"phone": PHONE,
+                                                     "text": "je veux parler a un agent"})
+    assert asked.status_code == 200
+
+    def outbox():
+        return client.get(f"/simulator/outbox?channel=whatsapp&phone={PHONE}").json["messages"]
+
+    answers = wait_for(lambda: outbox() or None, timeout=10)
+    assert answers and all(m["answered"] for m in answers)  # shown by the POST already
+    conv = wait_for(lambda: desk.queue(awa, "waiting"), timeout=10)[0]
+    assert conv.channel == "whatsapp"
+    desk.take(conv.id, awa)
+    desk.reply(conv.id, awa, "Bonjour, ici Awa du 135.")
+
+    def later():
+        found = [m for m in outbox() if "ici Awa" in m["body"]]
+        return found if found and found[0]["status"] == "outbox" else None
+
+    message = wait_for(later, timeout=10)[0]
+    assert message["answered"] is False  # the page shows it
+    assert json.loads(message["body"])["text"]["body"] == "Bonjour, ici Awa du 135."

@@ -55,7 +55,8 @@ def test_unknown_environment_is_refused():
 
 def test_production_with_a_live_gateway_needs_its_callback_secret():
     env = {"GUICHET_ENV": "production", "SECRET_KEY": GOOD_KEY,
-           "AT_USERNAME": "guichet", "AT_API_KEY": "k"}
+           "AT_USERNAME": "guichet", "AT_API_KEY": "k",
+           "PORTAL_WEBHOOK_SECRET": "portal-events-secret"}
     with pytest.raises(ConfigError) as caught:
         Settings.from_env(env)
     assert caught.value.variable == "AT_CALLBACK_TOKEN"
@@ -86,7 +87,8 @@ def test_forged_token_with_the_old_default_is_refused(make_app):
 
 
 def test_simulator_is_off_in_production_whatever_else_is_set(make_app):
-    app = make_app(GUICHET_ENV="production", SECRET_KEY=GOOD_KEY, SIMULATOR_ENABLED="true")
+    app = make_app(GUICHET_ENV="production", SECRET_KEY=GOOD_KEY, SIMULATOR_ENABLED="true",
+                   PORTAL_WEBHOOK_SECRET="portal-events-secret")
     client = app.test_client()
     assert client.get("/simulator/").status_code == 404
     assert client.get(f"/simulator/outbox?phone={VICTIM}").status_code == 404

@@ -45,11 +45,13 @@ def test_criminal_record_cost_request_sms_and_tracking(phone, app, at_fake):
             phone.press("Kouassi")
     assert "Vérifiez" in phone.screen
     done = phone.choose("1")  # "1 Confirmer", on the review's last page, next to the fee
-    assert phone.ended and "SMS" in done
+    assert "SMS" in done and "1 Payer maintenant" in done  # the fee can be paid right away
+    phone.press("2")  # Plus tard
+    assert phone.ended
 
     sms = wait_for(lambda: fake.messages_to(phone.number))
     reference = REFERENCE.search(sms[0]).group(0)
-    assert "1 900 F CFA" in sms[0] and "MTN" in sms[0]
+    assert "1 900 F CFA" in sms[0] and f"PAYER {reference}" in sms[0]
 
     phone.dial()
     phone.press("3")

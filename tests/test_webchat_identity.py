@@ -121,7 +121,8 @@ def test_a_proven_visitor_files_an_e_service_that_reaches_the_portal(guichet, sa
     reply = visitor.send(choice=reply["choices"][0]["id"])
     assert "Vérifiez" in plain(reply["parts"])
     done = visitor.send(choice="confirm")
-    assert done["end"] and "SMS" in plain(done["parts"])
+    assert "SMS" in plain(done["parts"])
+    assert "pay" in [c["id"] for c in done["choices"]]  # pay now: a button
 
     receipt = wait_for(lambda: [m for m in fake.messages_to(STRANGER) if "SP-" in m])
     reference = re.search(r"SP-\d{4}-\d{6}", receipt[0]).group(0)

@@ -33,6 +33,7 @@ from channels.agent import auth
 from channels.agent.texts import canned
 from dialogs.desk import Conv, DeskError, HandoffDesk
 from dialogs.desk.records import MAX_ID
+from dialogs.sender import Outgoing
 
 log = logging.getLogger(__name__)
 
@@ -301,6 +302,7 @@ def conversation(conv_id: int):
                for a in canned(conv.lang)]
     return render_template(
         "agent/conversation.html", conv=conv, transcript=transcript, requests=requests_,
+        window_closed=_window_closed(conv),
         portal_note=portal_note, colleagues=colleagues, canned=answers, now=desk.clock(),
         last_id=max((m["id"] for m in transcript), default=0),
         can_act=conv.status == "active" and (conv.agent_id == g.agent.id
@@ -345,6 +347,32 @@ def reply(conv_id: int):
     message_id = _desk().reply(conv_id, g.agent, text)
     return _done("Message envoyé.", url_for("agent.conversation", conv_id=conv_id),
                  message_id=message_id)
+
+
+def _window_closed(conv: Conv) -> bool:
+    """A WhatsApp citizen who has not written for 24 hours: Meta takes only a template."""
+    is_open = current_app.extensions.get("whatsapp_window")
+    return conv.channel == "whatsapp" and is_open is not None \
+        and not is_open(conv.user.lstrip("+"))
+
+
+@bp.post(f"/c/<int(max={MAX_ID}):conv_id>/reopen")
+def reopen(conv_id: int):
+    """Send the approved "a reply is waiting" template, so the citizen writes and the window
+    opens again; at most once an hour per conversation (the outbox key)."""
+    desk = _desk()
+    conv = _visible(desk, conv_id)
+    if conv.status != "active" or (conv.agent_id != g.agent.id and not g.agent.is_supervisor):
+        raise DeskError("not your conversation", 403)
+    if conv.channel != "whatsapp":
+        raise DeskError("only a WhatsApp conversation has a window to reopen", 400)
+    hour = int(desk.clock().timestamp() // 3600)
+    status = desk.senders.send(Outgoing("whatsapp", conv.user, "", conv.lang,
+                                        f"agent:reopen:{conv.id}:{hour}", author="agent",
+                                        template=("reopen", ())))
+    return _done("Modèle envoyé : la réponse partira quand le citoyen aura répondu."
+                 if status == "queued_template" else "La fenêtre est ouverte : répondez.",
+                 url_for("agent.conversation", conv_id=conv_id), status=status)
 
 
 @bp.post(f"/c/<int(max={MAX_ID}):conv_id>/transfer")

@@ -2,8 +2,10 @@
 payload, for browsers that poll instead).
 
 Each event carries what changed for one screen: the counts, the queue, or the new messages of an
-open conversation.  This process's changes wake the streams at once (the desk's notifier); other
-processes' are noticed by the records' fingerprint, looked at every :data:`POLL_SECONDS`.
+open conversation.  One watcher per process (:class:`channels.agent.watch.Watch`) wakes the
+streams: at once for this process's changes (the desk's notifier), within :data:`POLL_SECONDS`
+for other processes' (the records' fingerprint).  A stream is a sleeping thread, so a process
+holds a whole shift's screens (``AGENT_MAX_STREAMS``, see :func:`stream_limit`).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 
 from flask import (
     Response,
@@ -31,20 +34,18 @@ from channels.agent.console import (
     _visible,
     bp,
 )
+from channels.agent.watch import Watch
 from dialogs.desk import Conv, HandoffDesk
 from dialogs.desk.records import MAX_ID
 
-MAX_STREAMS = 4
-"""Event streams one app serves at once (each holds a thread: in embedded mode one of gunicorn's
-``GUNICORN_THREADS``, 32 by default; with Redis a thread of its own beside the sync hop loop);
-beyond, the browser polls.  ``app.config["AGENT_MAX_STREAMS"]`` changes it."""
 SESSION_CHECK = 30.0
 """Seconds between two checks, on an open stream, that the agent's session still stands (a
 logout or a disabled account ends the stream at the next one)."""
 STREAM_SECONDS = 300.0
 """A stream ends after this long; the browser reconnects (and the session is checked again)."""
 POLL_SECONDS = 0.5
-"""How often a stream looks at the records for changes made by other processes."""
+"""How often the process's watcher looks at the records for changes made by other processes
+(``app.config["AGENT_POLL_SECONDS"]`` changes it)."""
 KEEP_ALIVE = 5.0
 """Seconds between comments on a quiet stream: a browser gone is noticed (and its slot freed)."""
 _streams_lock = threading.Lock()
@@ -96,37 +97,60 @@ def updates():
     return jsonify(_update(desk, g.agent, view, conv_id, after))
 
 
-def _stream_slots() -> threading.BoundedSemaphore:
-    with _streams_lock:
-        slots = current_app.extensions.get("agent_streams")
-        if slots is None:
-            size = int(current_app.config.get("AGENT_MAX_STREAMS", MAX_STREAMS))
-            slots = current_app.extensions["agent_streams"] = threading.BoundedSemaphore(size)
-        return slots
+def stream_limit() -> int:
+    """Streams this process serves at once (``AGENT_MAX_STREAMS``, resolved by
+    :func:`channels.config.agent_stream_limit`); beyond, the browser polls."""
+    if "AGENT_MAX_STREAMS" in current_app.config:
+        return int(current_app.config["AGENT_MAX_STREAMS"])
+    return int(current_app.extensions["guichet"].settings.agent_max_streams)
+
+
+def _take_slot() -> tuple[Callable[[], None], Watch] | None:
+    """A slot for one more stream (the function that frees it) and the process's watcher, or
+    None when this process already holds :func:`stream_limit` streams."""
+    limit = stream_limit()
+    with _streams_lock:  # one pool per app, i.e. per process
+        pool = current_app.extensions.get("agent_streams")
+        if pool is None:
+            every = float(current_app.config.get("AGENT_POLL_SECONDS", POLL_SECONDS))
+            pool = current_app.extensions["agent_streams"] = {
+                "open": 0, "watch": Watch(_desk(), every)}
+        if pool["open"] >= limit:
+            return None
+        pool["open"] += 1
+    freed: list[bool] = []
+
+    def release() -> None:
+        with _streams_lock:
+            if not freed:
+                freed.append(True)
+                pool["open"] -= 1
+
+    return release, pool["watch"]
 
 
 @bp.get("/events")
 def events():
     desk = _desk()
     view, conv_id, after = _screen_args()
-    slots = _stream_slots()
-    if not slots.acquire(blocking=False):
+    taken = _take_slot()
+    if taken is None:
         return jsonify(error="too many live screens: polling instead"), 503
+    release, watch = taken
     agent = g.agent
     sid = session.get("ag_sid")  # read now: the stream outlives the request's context
     check_every = float(current_app.config.get("AGENT_SESSION_CHECK_SECONDS", SESSION_CHECK))
 
     def stream():
         nonlocal after
+        watch.join()
         try:
-            seen_fp = None
-            version = desk.notifier.version
+            version = -1  # the screen as it is now, first
             started = last_beat = last_seen = time.monotonic()
             yield "retry: 2000\n\n"
             while time.monotonic() - started < STREAM_SECONDS:
-                fingerprint = desk.fingerprint()
-                if fingerprint != seen_fp:
-                    seen_fp = fingerprint
+                if watch.version != version:
+                    version = watch.version
                     payload = _update(desk, agent, view, conv_id, after)
                     if payload.get("messages"):
                         after = payload["messages"][-1]["id"]
@@ -140,10 +164,13 @@ def events():
                         return  # logged out or disabled meanwhile: no more citizen messages
                     desk.accounts.seen(agent.id)
                     last_seen = time.monotonic()
-                version = desk.notifier.wait(version, POLL_SECONDS)
+                watch.wait(version, min(KEEP_ALIVE, check_every))
         finally:
-            slots.release()
+            watch.leave()
+            release()
 
     desk.accounts.seen(agent.id)
-    return Response(stream_with_context(stream()), mimetype="text/event-stream",
-                    headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+    response = Response(stream_with_context(stream()), mimetype="text/event-stream",
+                        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+    response.call_on_close(release)  # also when the browser left before the stream started
+    return response

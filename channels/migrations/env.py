@@ -4,8 +4,8 @@ default when unset).
 :func:`channels.migrate.upgrade` passes its own connection (``config.attributes``), holding the
 schema lock, so the app and the tests migrate in the transaction they hold; the ``alembic``
 command line builds an engine from the URL.  The tables are described where they are used: the
-outbox's (``channels.outbox``), the SMS inbox's (``channels.sms.inbox``) and the desk's
-(``dialogs.desk.records``).
+outbox's (``channels.outbox``), the SMS inbox's (``channels.sms.inbox``), the desk's
+(``dialogs.desk.records``) and the payment attempts' (``dialogs.payments``).
 """
 
 from __future__ import annotations
@@ -17,9 +17,11 @@ from alembic import context
 from channels.outbox import metadata as sms_metadata
 from channels.sms import inbox as _inbox  # noqa: F401  (its tables join the SMS metadata)
 from dialogs.desk.records import metadata as desk_metadata
+from dialogs.news.records import metadata as news_metadata
+from dialogs.payments import metadata as payments_metadata
 
 config = context.config
-METADATA = [sms_metadata, desk_metadata]
+METADATA = [sms_metadata, desk_metadata, payments_metadata, news_metadata]
 TABLES = {name for m in METADATA for name in m.tables}
 
 

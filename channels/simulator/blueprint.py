@@ -5,7 +5,9 @@ Talking does (``text`` accumulates every input joined by ``*``), its SMS phone p
 ``POST /sms/inbound`` and reads what Guichet sent from the local outbox
 (:meth:`channels.outbox.MessageLog.recent`, through ``GET /simulator/outbox``), its
 WhatsApp view posts to ``POST /simulator/whatsapp`` and renders buttons and lists as WhatsApp
-does, and it embeds the web chat widget.
+does, and it embeds the web chat widget.  The WhatsApp view also reads the outbox, for what
+Guichet sends later (an agent's answer, a request's outcome): every message there but the
+answers it already showed (``answered``).
 
 On by default; off in production (``AT_USERNAME`` set and not ``sandbox``) unless
 ``SIMULATOR_ENABLED=true``.  Disabled, every path here is a 404.
@@ -88,8 +90,12 @@ def outbox():
     except ValueError:
         limit = 30
     found = rt.messages.recent(recipient=phone, limit=limit if channel is None else 100)
+    hook = _whatsapp()
     messages = [{"id": m.id, "channel": m.channel, "body": m.body, "lang": m.lang,
-                 "status": m.status, "error": m.error}
+                 "status": m.status, "error": m.error,
+                 # the page already showed it, as POST /simulator/whatsapp's answer
+                 "answered": bool(hook and m.channel == "whatsapp"
+                                  and hook.answered_in_place(m.key))}
                 for m in found if channel is None or m.channel == channel][:limit]
     return jsonify(phone=phone, messages=messages)
 
@@ -106,6 +112,8 @@ class WhatsAppHook(Protocol):
     def answer(self, rt: Any, message: dict) -> list[dict]: ...
 
     def render(self, reply: Reply) -> list[dict]: ...
+
+    def answered_in_place(self, key: str) -> bool: ...
 
 
 def _whatsapp() -> WhatsAppHook | None:

@@ -15,8 +15,10 @@ from channels.sms import keywords, more
 from channels.sms.inbox import Inbox, IncomingSms
 from channels.sms.render import SKIP, numbered, skip_choice, split, text_of
 from dialogs.i18n import LANGUAGE_NAMES, N_, gettext_for
+from dialogs.journeys import payment
 from dialogs.manager import DialogManager
 from dialogs.model import Inbound, Reply
+from dialogs.references import normalise as normalise_reference
 from dialogs.store import Store
 
 log = logging.getLogger(__name__)
@@ -111,11 +113,32 @@ class SmsConversation:
             return Reply(parts=(_("Langues disponibles : {codes}. Ex : LANGUE en").format(
                 codes=codes),), lang=lang, end=True)
         conv = self.manager.load("sms", session, user)
+        if command.name == "pay":
+            reply = self._pay(conv, user, session, command.argument)
+            self.manager.save(conv, end=reply.end)
+            return reply
         start = {"agent": "agent", "track": "track"}[command.name]
         reply = self.manager.step(conv, Inbound("sms", user, session, start=start))
         if command.name == "track":
             reply = self.manager.step(conv, Inbound("sms", user, session, text=command.argument))
         self.manager.save(conv, end=reply.end)
+        return reply
+
+    def _pay(self, conv, user: str, session: str, argument: str) -> Reply:
+        """``PAYER <reference> [operator]``: the payment journey for that request, only for
+        the number that filed it (the network vouches for an SMS's sender)."""
+        words = argument.split()
+        reference = normalise_reference(words[0]) if words else None
+        lang = self.lang(user)
+        if reference is None:
+            return Reply(parts=(gettext_for(lang)(
+                "Référence invalide. Exemple : PAYER SP-2026-000123 MTN"),), lang=lang,
+                end=True)
+        self.manager.step(conv, Inbound("sms", user, session, start="home"))
+        reply = payment.offer(self.manager, conv, reference)
+        operator = payment.sms_operator(words[1]) if len(words) > 1 else None
+        if operator and self.manager.at(conv) == "pay":
+            reply = self.manager.step(conv, Inbound("sms", user, session, choice=f"op:{operator}"))
         return reply
 
     def _numbered_choice(self, conv, text: str) -> str | None:

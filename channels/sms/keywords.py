@@ -1,7 +1,8 @@
 """SMS keywords, in French and English: the commands a citizen can text besides questions.
 
 ``AIDE``/``HELP``, ``STOP``/``ARRET`` (opt out), ``START`` (opt back in), ``LANGUE fon``,
-``AGENT``, ``SUIVI SP-2026-000123``/``TRACK ...``, ``PLUS``/``MORE`` (the rest of a long answer).
+``AGENT``, ``SUIVI SP-2026-000123``/``TRACK ...``, ``PAYER SP-2026-000123 [MTN]``/``PAY ...``
+(mobile money), ``PLUS``/``MORE`` (the rest of a long answer).
 Fon and Yoruba speakers use the French keywords (the help texts say so), and may also write
 "language" and "help" in their language: ``GBE fon``/``EDE yo``, ``ALODO``/``IRANLOWO``.
 A language is named by its code or its name (``LANGUE fongbe``, ``LANGUE yoruba``).
@@ -21,10 +22,11 @@ WORDS = {
     "agent": "agent", "conseiller": "agent",
     "suivi": "track", "track": "track",
     "plus": "more", "more": "more", "suite": "more",
+    "payer": "pay", "pay": "pay", "paiement": "pay",
     # Fon and Yoruba (unreviewed): gbè / èdè "language", alɔdó / ìrànlọ́wọ́ "help"
     "gbe": "language", "ede": "language", "alodo": "help", "alɔdo": "help", "iranlowo": "help",
 }
-ARGUMENT_REQUIRED = {"track"}
+ARGUMENT_REQUIRED = {"track", "pay"}
 LOCAL_WORDS = {"gbe", "ede"}
 """Ordinary words in their language: a command only with an argument ("gbe fon")."""
 LANGUAGE_ALIASES = {
@@ -68,6 +70,6 @@ def parse(text: str) -> Command | None:
             return Command(name)
         code = _fold(argument).split()[0].strip(".!?:")
         return Command(name, LANGUAGE_ALIASES.get(code, code))
-    if name == "track":
+    if name in ARGUMENT_REQUIRED:
         return Command(name, argument) if argument else None
     return Command(name) if not argument else None

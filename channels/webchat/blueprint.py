@@ -11,6 +11,11 @@
   process (:mod:`channels.webchat.streams`).
 - ``GET /webchat/sessions/<id>/history``: the whole conversation, for a page reload.
 - ``GET /webchat/widget.js``: the embeddable widget.
+- ``GET /webchat/config``: the languages offered, the widget's labels in each of them
+  (:mod:`channels.webchat.labels`) and ``origin_allowed``: whether the page asking may use the
+  chat.  Readable from any page (``Access-Control-Allow-Origin: *``, nothing in it is private), so
+  a widget on a page that is not allowed can say "not available here" instead of failing like a
+  network drop (a refused preflight is unreadable to the page).
 
 A session is anonymous (``web:<sid>``): it can ask questions, browse procedures and track a
 reference (status only).  A ``"phone"`` given when it opens is not trusted (anyone can type
@@ -19,8 +24,11 @@ code to a number by SMS and the visitor typed it back (:mod:`dialogs.identity`).
 the session is that number's.
 
 Cross-origin calls are allowed only from ``WEBCHAT_ORIGINS`` (empty: same origin only); a call
-from another origin gets a 403 before anything is done.  Errors are JSON in the visitor's language;
-a session store that is down gives a 503 with an apology, never a bare 5xx.
+from another origin gets a 403 ``{"error": "origin_not_allowed"}`` before anything is done, and
+a WARNING naming the refused origin and the ``WEBCHAT_ORIGINS`` setting (an origin is a site, not
+personal data): an operator who forgot to list a page sees why its chat is silent.  Errors are
+JSON in the visitor's language; a session store that is down gives a 503 with an apology, never a
+bare 5xx.
 """
 
 from __future__ import annotations
@@ -41,6 +49,7 @@ from werkzeug.exceptions import HTTPException
 from channels import metrics
 from channels.jsonbody import json_object
 from channels.webchat.events import ChatLog, chat_log
+from channels.webchat.labels import widget_config
 from dialogs.i18n import gettext_for
 from dialogs.manager import ENTRY_POINTS
 from dialogs.model import Inbound, Reply
@@ -61,6 +70,9 @@ LOCK_TTL = 15
 SID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 LANG = re.compile(r"^[a-z]{2,3}$")
 WIDGET_MAX_AGE = 300
+PUBLIC = ("webchat.widget", "webchat.config")
+"""Endpoints any page may read: the widget's script and its configuration."""
+ORIGIN_NOT_ALLOWED = "origin_not_allowed"
 
 
 class ApiError(Exception):
@@ -111,14 +123,22 @@ def _origin_allowed(origin: str) -> bool:
     return bool(parsed.netloc) and parsed.netloc.lower() == request.host.lower()
 
 
+def _refuse(origin: str) -> Response:
+    """403 for a page whose origin is not in ``WEBCHAT_ORIGINS``, logged for the operator."""
+    log.warning("web chat refused a call from origin %s: it is not in WEBCHAT_ORIGINS "
+                "(add it there if the chat should work on that site)", origin[:100],
+                extra={"origin": origin[:100], "setting": "WEBCHAT_ORIGINS"})
+    return _error(403, ORIGIN_NOT_ALLOWED)
+
+
 @bp.before_request
 def _cors_guard():
     origin = request.headers.get("Origin")
-    if request.endpoint == "webchat.widget":
+    if request.endpoint in PUBLIC:
         return None
     if request.method == "OPTIONS":
         if not origin or not _origin_allowed(origin):
-            return _error(403, "origin not allowed")
+            return _refuse(origin or "(none)")
         response = Response(status=204)
         response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
         response.headers["Access-Control-Allow-Headers"] = \
@@ -126,15 +146,17 @@ def _cors_guard():
         response.headers["Access-Control-Max-Age"] = "600"
         return response
     if origin and not _origin_allowed(origin):
-        log.warning("web chat call from an origin not allowed", extra={"origin": origin[:100]})
-        return _error(403, "origin not allowed")
+        return _refuse(origin)
     return None
 
 
 @bp.after_request
 def _cors_headers(response: Response) -> Response:
     origin = request.headers.get("Origin")
-    if request.endpoint != "webchat.widget":
+    if request.endpoint == "webchat.config":
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        response.vary.add("Origin")
+    elif request.endpoint != "webchat.widget":
         response.vary.add("Origin")
         if origin and _origin_allowed(origin):
             response.headers["Access-Control-Allow-Origin"] = origin
@@ -268,7 +290,7 @@ def post_message(sid: str):
             rt.store.put_many({lock: (None, None)})
     metrics.HOPS.labels(CHANNEL).inc()
     metrics.HOP_SECONDS.labels(CHANNEL).observe(time.perf_counter() - started)
-    return jsonify(id=entry.get("id"), **entry["reply"])
+    return jsonify(id=entry.get("id"), switch=entry.get("switch"), **entry["reply"])
 
 
 def _converse(rt, sid: str, meta: dict, lang: str, text: str | None, choice: str | None,
@@ -281,9 +303,11 @@ def _converse(rt, sid: str, meta: dict, lang: str, text: str | None, choice: str
     known = manager.chosen_language(conv)
     said = None
     reply = None
+    switched = None
     client = (request.remote_addr or "unknown")[:64]
     if locale and known and known != locale:  # the language selector: the manager's entry
         reply = manager.switch_language(conv, locale)
+        switched = manager.chosen_language(conv)
     if text or choice or start:
         label = conv.edge.get("choices", {}).get(choice, choice) if choice else None
         said = {"text": text} if text else {"choice": choice, "text": label} if choice else None
@@ -304,6 +328,10 @@ def _converse(rt, sid: str, meta: dict, lang: str, text: str | None, choice: str
     if said:
         chat.append(sid, {"from": "user", **said, "at": now}, ttl)
     entry = {"from": "bot", "reply": reply_json(reply, sms=meta.get("phone", False)), "at": now}
+    if switched and not said:
+        # Only the language changed: the widget shows the buttons in it and a note, not the
+        # menu again as a new bubble under the answer the visitor was reading (nor on reload).
+        entry["switch"] = switched
     if reply.parts or reply.choices or reply.error:
         entry["id"] = chat.append(sid, entry, ttl)
     return entry
@@ -325,6 +353,20 @@ def widget():
                                    max_age=WIDGET_MAX_AGE)
     response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
     response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.get("/config")
+def config():
+    """Languages, labels, and whether the asking page may chat (see the module docstring)."""
+    rt = _rt()
+    origin = request.headers.get("Origin")
+    allowed = not origin or _origin_allowed(origin)
+    if not allowed:
+        _refuse(origin or "")
+    body = widget_config(rt.manager.languages, rt.manager.default_lang)
+    response = jsonify(origin_allowed=allowed, **body)
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 

@@ -33,6 +33,8 @@ CHANNEL = "whatsapp"
 SEEN_TTL = 24 * 3600
 LOCK_TTL = 30
 """Seconds a user's lock lasts if a worker dies holding it."""
+REPLY_KEY = "wa:reply:"
+"""Outbox keys of the answers to a message (``wa:reply:<message id>:<part>``)."""
 
 
 def handle(rt, message: dict, *, final: bool = False) -> list[dict] | None:
@@ -60,7 +62,7 @@ def handle(rt, message: dict, *, final: bool = False) -> list[dict] | None:
     outgoing, lang = answered
     if outgoing:
         rt.queue.enqueue(send_messages, user=user, lang=lang, messages=outgoing,
-                         key=f"wa:reply:{message['id']}")
+                         key=f"{REPLY_KEY}{message['id']}")
     metrics.HOPS.labels(CHANNEL).inc()
     metrics.HOP_SECONDS.labels(CHANNEL).observe(time.perf_counter() - started)
     return outgoing

@@ -26,6 +26,7 @@ from typing import Protocol
 
 import requests
 
+from channels import metrics
 from channels.outbox import MessageLog, PermanentSendError, Sent, TransientSendError
 from channels.whatsapp import alerts, window
 from dialogs.phones import mask
@@ -46,6 +47,15 @@ OPEN = ("pending", "retrying")
 
 class WindowClosed(PermanentSendError):
     """Meta refused a free-form message: the user's 24-hour window is closed (131047)."""
+
+
+class TemplateRefused(PermanentSendError):
+    """Meta refused a template (132000-132999: unknown name or language, parameters that do
+    not fit, paused or disabled): an operator must fix the template or its settings."""
+
+    def __init__(self, text: str, code: int) -> None:
+        super().__init__(text)
+        self.code = code
 
 
 class TokenExpired(PermanentSendError):
@@ -118,6 +128,8 @@ def _error(http_status: int, answer: object) -> Exception:
         return WindowClosed(text)
     if code == TOKEN_EXPIRED:
         return TokenExpired(text)
+    if code is not None and 132000 <= code <= 132999:
+        return TemplateRefused(text, code)
     if code in RATE_LIMITS or code in TEMPORARY or http_status >= 500 or http_status == 429:
         return TransientSendError(text)
     return PermanentSendError(text)
@@ -152,7 +164,7 @@ class WhatsAppSender:
         except StoreUnavailable as exc:
             return self._retry(record.id, user, TransientSendError("session store unavailable"),
                                final, cause=exc)
-        if not in_window:
+        if not in_window and message.get("type") != "template":  # templates are for that
             self.messages.update(record.id, status="window_closed", attempted=False,
                                  error="outside the 24-hour window: not sent")
             log.info("whatsapp message not sent: window closed", extra={"recipient": mask(user)})
@@ -167,6 +179,14 @@ class WhatsAppSender:
                                  attempted=False)
             log.info("whatsapp refused: window closed", extra={"recipient": mask(user)})
             return "window_closed"
+        except TemplateRefused as exc:
+            # visible: in the dead-letter list with Meta's reason, counted, logged as an error
+            self.messages.update(record.id, status="dead", error=f"template refused: {exc}",
+                                 attempted=False)
+            metrics.TEMPLATE_REFUSALS.labels(str(exc.code)).inc()
+            log.error("whatsapp template refused", extra={"recipient": mask(user),
+                                                          "error": str(exc)})
+            return "template_refused"
         except TokenExpired as exc:
             self.messages.update(record.id, status="failed", error=str(exc), attempted=False)
             alerts.raise_token_alert(self.store, str(exc))

@@ -28,5 +28,11 @@ class Simulation:
         """Answer ``message`` as the webhook's job would (last try: no retry to wait for)."""
         return conversation.handle(rt, message, final=True) or []
 
+    def answered_in_place(self, key: str) -> bool:
+        """True for an outbox message that is part of an answer to a message (what
+        :meth:`answer` returned, which the page showed at once); False for what is sent later
+        (an agent's message, a request's outcome), which the page finds in the outbox."""
+        return key.startswith(conversation.REPLY_KEY)
+
     def render(self, reply: Reply) -> list[dict]:
         return render(reply)

@@ -19,8 +19,9 @@ from dialogs.desk.accounts import Accounts, Agent
 from dialogs.desk.hours import OfficeHours
 from dialogs.desk.recent import RecentExchanges
 from dialogs.desk.records import OPEN, conversations, handoffs, messages
-from dialogs.desk.texts import citizen_text
+from dialogs.desk.texts import BUTTONS, citizen_text, rating_choices
 from dialogs.handoff import Ticket
+from dialogs.model import Choice
 from dialogs.phones import subscriber
 from dialogs.sender import NoRoute, Outgoing, Senders
 from dialogs.store import MemoryStore
@@ -241,8 +242,9 @@ class DeskBase:
                 conversation_id=conv.id, channel=conv.channel, session=conv.session,
                 user=conv.user, direction="out", text=text, lang=conv.lang, intent=f"desk:{key}",
                 at=now).returning(messages.c.id)).scalar_one()
+        choices = rating_choices() if then == "satisfaction" and conv.channel in BUTTONS else ()
         try:
-            self.senders.send(self._outgoing(conv, text, f"agent:{key}:{message_id}"))
+            self.senders.send(self._outgoing(conv, text, f"agent:{key}:{message_id}", choices))
         except NoRoute:
             log.warning("citizen not told: no sender for the channel",
                         extra={"channel": conv.channel, "what": key})
@@ -250,11 +252,12 @@ class DeskBase:
             log.exception("citizen not told", extra={"channel": conv.channel, "what": key})
 
     @staticmethod
-    def _outgoing(conv: Conv, text: str, key: str) -> Outgoing:
+    def _outgoing(conv: Conv, text: str, key: str,
+                  choices: tuple[Choice, ...] = ()) -> Outgoing:
         """A message from the desk to the citizen of ``conv``, on their own channel: a web chat
         visitor is addressed by their chat session, everyone else by their number."""
         user = f"web:{conv.session}" if conv.channel == "webchat" else conv.user
-        return Outgoing(conv.channel, user, text, conv.lang, key, author="agent")
+        return Outgoing(conv.channel, user, text, conv.lang, key, choices, author="agent")
 
     def reachable(self, channel: str) -> bool:
         """Can the desk send to a citizen on ``channel`` (a sender is wired for it)?"""

@@ -186,16 +186,30 @@ def on_confirm(d: Dialog, conv: Conversation, inbound: Inbound) -> Reply:
     here = conv.via is not None and conv.via.shows_later
     chat = f"web:{conv.session}" if here else None
     d.effects.submit(user=conv.user, lang=d.lang(conv), slug=data["slug"],
-                     answers=dict(data["answers"]), key=key, also=chat)
+                     answers=dict(data["answers"]), key=key, also=chat, channel=conv.channel)
     d.drop_draft(conv)
-    if subscriber(conv.user) is None:  # a web visitor known only by session
+    if subscriber(conv.user) is None or conv.channel == "whatsapp":  # told where they are
         sent = _("Demande envoyée. Sa référence et comment payer s'afficheront ici.")
     elif chat:
         sent = _("Demande envoyée. Sa référence et comment payer s'afficheront ici et "
                  "vous seront envoyés par SMS.")
     else:
         sent = _("Demande envoyée. Vous recevrez par SMS sa référence et comment payer.")
+    fee = _fee(d, data["slug"])
+    if fee and subscriber(conv.user) is not None:  # pay now, in the same conversation
+        return d.goto(conv, "submitted", {"sent": sent, "after": key, "slug": data["slug"],
+                                          "amount": fee}, push=False)
     return d.reply(conv, [sent], end=True, expects="nothing")
+
+
+def _fee(d: Dialog, slug: str) -> int | None:
+    try:
+        schema = d.portal.form(slug)
+        if schema is not None and schema.fee_xof is not None:
+            return schema.fee_xof
+        return d.portal.procedure(slug).cost_xof
+    except PortalError:
+        return None
 
 
 def show_resume(d: Dialog, conv: Conversation) -> Reply:

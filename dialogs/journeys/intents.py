@@ -8,6 +8,7 @@ floor the bot says it did not understand rather than guess; twice in a row, a pe
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 
 from dialogs.journeys import eservice, language, people, tracking
@@ -22,6 +23,23 @@ log = logging.getLogger("dialogs.manager")
 MIN_CONFIDENCE = 0.45
 """Below this intent confidence the manager says it did not understand rather than guess."""
 LANGUAGE_CONFIDENCE = 0.6
+"""A citizen who chose no language yet is answered in the language of their question above this."""
+SWITCH_CONFIDENCE = 0.75
+"""A citizen who chose a language is answered in another one only when their message is in it
+at least this surely (of four languages: the runner-up has at most 0.25, a margin of 0.5 or
+more).  The NLU reads the language from the words around the names it recognised and scales
+the confidence down for one- or two-word messages (at most 0.8 for two words)."""
+SWITCH_WORDS = 2
+"""...and only when at least this many words remain once the names the NLU recognised
+(procedures, references) are taken out: a procedure's name typed alone ("casier judiciaire",
+French words in any language) never switches; "Nɛ̌ nú casier judiciaire ?" has two Fon words."""
+NAMES = ("procedure", "reference", "npi")
+"""Entities written the same in every language: they say nothing of the message's language."""
+WRITTEN_BY_ALL = "fr"
+"""French never pulls a citizen out of the language they chose: it is the written language of
+the administration (and of every procedure's name), and many who chose Fon or Yoruba to read
+their answers type in French.  A message in Fon, Yoruba or English is a deliberate sign."""
+_WORD = re.compile(r"[^\W\d_]+")
 
 Found = dict[str, list[str]]
 Intent = Callable[[Dialog, Conversation, Found], "Reply | None"]
@@ -30,14 +48,13 @@ Intent = Callable[[Dialog, Conversation, Found], "Reply | None"]
 def understand(d: Dialog, conv: Conversation, text: str) -> Reply:
     """Answer a message written in the citizen's own words."""
     try:
-        result = d.nlu(text[:1000], conv.profile.get("lang"))  # type: ignore[misc]
+        # No remembered language is passed: the NLU would return it as a certainty and a
+        # question written in another language would be answered in the chosen one.
+        result = d.nlu(text[:1000], None)  # type: ignore[misc]
     except Exception:  # the NLU must never take a conversation down
         log.exception("nlu failed")
         return misunderstood(d, conv)
-    detected = result.get("language") or {}
-    if (not conv.profile.get("lang") and detected.get("code") in d.languages
-            and detected.get("confidence", 0) >= LANGUAGE_CONFIDENCE):
-        conv.state["lang"] = detected["code"]  # answer in the language of the question
+    follow_language(d, conv, result)
     intent = result.get("intent") or {}
     name = intent.get("name") or "out_of_scope"
     if intent.get("confidence", 0) < MIN_CONFIDENCE:
@@ -56,6 +73,42 @@ def understand(d: Dialog, conv: Conversation, text: str) -> Reply:
         return misunderstood(d, conv)
     conv.state["misses"] = 0
     return reply
+
+
+def follow_language(d: Dialog, conv: Conversation, result: dict) -> None:
+    """Answer in the language the message is written in, when that is clear.
+
+    Without a chosen language, a fair guess is enough (the first question sets it).  With one
+    (the citizen's, or the one the channel said, such as the web chat's language list),
+    a message confidently in another offered language switches the conversation, and the
+    citizen's profile, to it: the citizen just wrote in it, so answering in it is what they
+    expect, and asking first ("Voulez-vous continuer en fon ?") would cost a turn to say what
+    the message already says.  The switch is shown (the web chat's controls and the agent
+    console's language tag follow) and undone the same way it is done: the language menu, or
+    the next message written in the other language.
+    """
+    detected = result.get("language") or {}
+    code, confidence = detected.get("code"), detected.get("confidence", 0)
+    if code not in d.languages:
+        return
+    chosen = conv.state.get("lang") or conv.profile.get("lang")
+    if not chosen:
+        if confidence >= LANGUAGE_CONFIDENCE:
+            conv.state["lang"] = code  # answer in the language of the question
+        return
+    if code in (chosen, WRITTEN_BY_ALL) or confidence < SWITCH_CONFIDENCE:
+        return
+    text = result.get("text") or ""
+    named = [e for e in result.get("entities") or [] if e.get("entity") in NAMES]
+    for entity in sorted(named, key=lambda e: -int(e.get("start", 0))):
+        start, end = entity.get("start"), entity.get("end")
+        if isinstance(start, int) and isinstance(end, int):
+            text = text[:start] + " " + text[end:]
+    if len(_WORD.findall(text)) < SWITCH_WORDS:
+        return
+    log.info("answering in the language of the message",
+             extra={"from_lang": chosen, "to_lang": code, "confidence": confidence})
+    language.set_language(d, conv, code)
 
 
 def misunderstood(d: Dialog, conv: Conversation) -> Reply:
@@ -137,8 +190,8 @@ def goodbye(d: Dialog, conv: Conversation, found: Found) -> Reply | None:
     return d.reply(conv, [_("Au revoir et merci.")], end=True, expects="nothing")
 
 
-AFFIRM = {"confirm": "confirm", "resume": "yes"}
-DENY = {"confirm": "cancel", "resume": "no"}
+AFFIRM = {"confirm": "confirm", "resume": "yes", "submitted": "pay", "pay_confirm": "confirm"}
+DENY = {"confirm": "cancel", "resume": "no", "submitted": "done", "pay_confirm": "cancel"}
 """What "yes" and "no" pick on the screens that ask a yes/no question."""
 
 

@@ -12,6 +12,7 @@ from dialogs.journeys import (
     eservice,
     home,
     language,
+    payment,
     people,
     search,
     tracking,
@@ -40,6 +41,13 @@ TABLE = MappingProxyType({
     "track": State(tracking.show_track, tracking.on_track, reads="number"),
     "status": State(tracking.show_status, tracking.on_status),
     "my_requests": State(tracking.show_my_requests, tracking.on_my_requests, personal=True),
+    # paying a fee by mobile money
+    "submitted": State(payment.show_submitted, payment.on_submitted, personal=True),
+    "pay": State(payment.show_pay, payment.on_pay, personal=True),
+    "pay_number": State(payment.show_pay_number, payment.on_pay_number, personal=True),
+    "pay_other": State(payment.show_pay_other, payment.on_pay_other, reads="number",
+                       personal=True),
+    "pay_confirm": State(payment.show_pay_confirm, payment.on_pay_confirm, personal=True),
     # people
     "agent": State(people.show_agent, people.on_agent),
     "with_agent": State(people.show_with_agent, people.on_with_agent, reads="answer"),

@@ -8,10 +8,11 @@ profile remembers.
 from __future__ import annotations
 
 from dialogs.identity import owns
+from dialogs.journeys import payment
 from dialogs.journeys.core import MAX_RECENT, Dialog
 from dialogs.model import Choice, Conversation, Inbound, Reply
 from dialogs.references import normalise as normalise_reference
-from dialogs.texts import short_title, status_lines
+from dialogs.texts import payment_line, short_title, status_lines
 from integrations.portal.errors import PortalError, PortalNotFound, PortalUnavailable
 
 
@@ -50,20 +51,39 @@ def status(d: Dialog, conv: Conversation, reference: str) -> Reply:
         title = short_title(d.portal.procedure(req.procedure), lang)
     except PortalError:
         title = req.procedure
-    mine = not req.note or owns(d.portal, conv.user, reference, conv.profile)
-    return d.goto(conv, "status", {"lines": status_lines(req, lang, title, private=mine),
-                                   "ref": reference})
+    due = req.payment
+    unpaid = (due is not None and due.status == "unpaid" and due.amount_xof != 0
+              and req.status != "rejected")
+    owner = bool(req.note or due is not None) and owns(d.portal, conv.user, reference,
+                                                        conv.profile)
+    lines = status_lines(req, lang, title, private=not req.note or owner)
+    if owner and due is not None and due.amount_xof and (req.status != "rejected"
+                                                          or due.status != "unpaid"):
+        # what is owed, the owner's business; nothing is owed on a refused request
+        lines.append(payment_line(due, lang))
+    pay = {"ref": reference, "slug": req.procedure, "amount": due.amount_xof} \
+        if owner and unpaid and due is not None else None
+    return d.goto(conv, "status", {"lines": lines, "ref": reference, "pay": pay})
 
 
 def show_status(d: Dialog, conv: Conversation) -> Reply:
     _ = d.t(conv)
-    return d.reply(conv, conv.state["data"]["lines"],
-                   choices=(Choice("sms", _("Recevoir par SMS"), kind="sms"),))
+    data = conv.state["data"]
+    choices: tuple[Choice, ...] = (Choice("sms", _("Recevoir par SMS"), kind="sms"),)
+    if data.get("pay"):
+        choices = (*choices, payment.pay_choice(d, conv))  # "1 receive by SMS" stays 1
+    return d.reply(conv, data["lines"], choices=choices)
 
 
 def on_status(d: Dialog, conv: Conversation, inbound: Inbound) -> Reply:
     _ = d.t(conv)
-    if d.choice(conv, inbound) != "sms":
+    choice = d.choice(conv, inbound)
+    pay = conv.state["data"].get("pay")
+    if choice == "pay" and pay:  # checked on this screen: no second portal call on the hop
+        if pay["amount"] is None:
+            return payment.offer(d, conv, pay["ref"])  # says where to confirm the fee
+        return d.goto(conv, "pay", dict(pay))
+    if choice != "sms":
         return d.invalid(conv)
     data = conv.state["data"]
     d.effects.send_text(conv.user, "\n".join(data["lines"]), lang=d.lang(conv),

@@ -24,7 +24,15 @@ from . import metrics, parsing, xroad
 from .breaker import CircuitBreaker
 from .cache import CatalogueCache, CatalogueSnapshot
 from .errors import PortalError, PortalNotFound, PortalRejected, PortalUnavailable
-from .models import Category, FormSchema, Procedure, RequestStatus, Submission
+from .models import (
+    OPERATORS,
+    Category,
+    FormSchema,
+    MobilePayment,
+    Procedure,
+    RequestStatus,
+    Submission,
+)
 
 log = logging.getLogger(__name__)
 
@@ -206,6 +214,50 @@ class PortalClient:
         return self._parse(
             "requests_for", lambda: [parsing.request_status(r) for r in data["requests"]]
         )
+
+    # ----------------------------------------------------------------------- payments
+
+    def start_payment(
+        self,
+        reference: str,
+        operator: str,
+        msisdn: str,
+        idempotency_key: str,
+        timeout: Timeout | None = None,
+    ) -> MobilePayment:
+        """Ask the portal to start a mobile-money payment of ``reference``'s fee.
+
+        The operator then pushes its own prompt to ``msisdn`` and the citizen approves it with
+        their PIN there.  Never retried here, like :meth:`submit`: when this times out the
+        payment may or may not exist, so the caller keeps the attempt *unknown* and asks again
+        with the **same** ``idempotency_key`` (the portal answers with the payment it already
+        started, never a second charge), then follows it with :meth:`payment`.
+
+        Raises :class:`PortalRejected` with ``fields`` (``reference``: ``paid``, ``pending``,
+        ``fee_unknown``, ``free``; ``operator``: ``choice``; ``msisdn``: ``phone``).
+        """
+        if operator not in OPERATORS:
+            raise ValueError(f"operator must be one of {', '.join(OPERATORS)}")
+        ref = reference.strip().upper()
+        response = self._call(
+            "start_payment",
+            "POST",
+            f"/requests/{quote(ref, safe='')}/payments",
+            json={"operator": operator, "msisdn": msisdn},
+            headers={"Idempotency-Key": idempotency_key},
+            timeout=timeout,
+            retry=False,
+        )
+        data = self._json("start_payment", response)
+        result = self._parse("start_payment", lambda: parsing.mobile_payment(data))
+        log.info("portal payment %s started for %s (%s)", result.payment_id, ref, operator)
+        return result
+
+    def payment(self, payment_id: str, timeout: Timeout | None = None) -> MobilePayment:
+        """Where a payment stands (``pending``, ``succeeded``, ``failed``, ``expired``)."""
+        data = self._get_json("payment", f"/payments/{quote(payment_id, safe='')}",
+                              timeout=timeout)
+        return self._parse("payment", lambda: parsing.mobile_payment(data))
 
     def ping(self) -> bool:
         """Readiness probe: does the portal answer its health check quickly?

@@ -19,6 +19,11 @@ SOURCE_LANG = "fr"
 RequestState = Literal["received", "in_progress", "ready", "rejected"]
 FieldType = Literal["text", "date", "npi", "phone", "choice"]
 OnlineMode = Literal["yes", "no", "appointment", "registration"]
+PaymentState = Literal["pending", "succeeded", "failed", "expired"]
+"""A mobile-money payment: ``pending`` until the citizen approves (or not) on their phone."""
+DueState = Literal["unpaid", "pending", "paid"]
+OPERATORS: tuple[str, ...] = ("mtn", "moov", "celtiis")
+"""Benin's mobile-money operators, as the portal names them: MTN MoMo, Moov Money, Celtiis Cash."""
 
 
 def pick(text: LocalText | None, lang: str) -> tuple[str | None, bool]:
@@ -124,6 +129,33 @@ class StatusEvent:
 
 
 @dataclass(frozen=True)
+class MobilePayment:
+    """One mobile-money payment the portal started for a request (``POST .../payments``).
+
+    The operator pushes its own prompt to the phone and the citizen approves it there with
+    their PIN: no PIN ever passes through the portal or Guichet.
+    """
+
+    payment_id: str
+    reference: str
+    status: PaymentState
+    amount_xof: int
+    operator: str
+    reason: str | None = None
+    """Why it failed or expired, a short code (``declined``, ``insufficient_funds``,
+    ``timeout``...), when the portal says."""
+
+
+@dataclass(frozen=True)
+class PaymentDue:
+    """What a request still owes (the portal's ``payment`` of a status, when it sends one)."""
+
+    amount_xof: int | None
+    """``None``: the fee is to be confirmed; ``0``: free."""
+    status: DueState = "unpaid"
+
+
+@dataclass(frozen=True)
 class RequestStatus:
     reference: str
     procedure: str
@@ -133,3 +165,5 @@ class RequestStatus:
     history: tuple[StatusEvent, ...] = ()
     note: LocalText = field(default_factory=dict)
     """A reason (for ``rejected``) or where to collect (for ``ready``)."""
+    payment: PaymentDue | None = None
+    """What is owed, when the portal says (shown only to the number that filed it)."""

@@ -13,13 +13,17 @@ from typing import Any, cast
 
 from .models import (
     Category,
+    DueState,
     FieldOption,
     FieldType,
     FormField,
     FormSchema,
     LocalText,
+    MobilePayment,
     OnlineMode,
     Payment,
+    PaymentDue,
+    PaymentState,
     Procedure,
     RequestStatus,
     StatusEvent,
@@ -159,4 +163,34 @@ def request_status(data: Mapping[str, Any]) -> RequestStatus:
             for e in data.get("history") or ()
         ),
         note=_text(data.get("note")),
+        payment=_due(data.get("payment")),
+    )
+
+
+_PAYMENT_STATES = ("pending", "succeeded", "failed", "expired")
+_DUE_STATES = ("unpaid", "pending", "paid")
+
+
+def _due(data: Any) -> PaymentDue | None:
+    if not isinstance(data, Mapping):
+        return None
+    status = data.get("status") or "unpaid"
+    if status not in _DUE_STATES:
+        raise ValueError(f"unknown payment status {status!r}")
+    return PaymentDue(amount_xof=_optional_int(data.get("amount_xof")),
+                      status=cast(DueState, status))
+
+
+def mobile_payment(data: Mapping[str, Any]) -> MobilePayment:
+    status = data.get("status")
+    if status not in _PAYMENT_STATES:
+        raise ValueError(f"unknown payment status {status!r}")
+    reason = data.get("reason")
+    return MobilePayment(
+        payment_id=str(_required(data, "payment_id")),
+        reference=str(_required(data, "reference")),
+        status=cast(PaymentState, status),
+        amount_xof=int(_required(data, "amount_xof")),
+        operator=str(_required(data, "operator")),
+        reason=str(reason) if reason else None,
     )

@@ -21,6 +21,10 @@ from flask import Flask, jsonify, request
 
 ERROR_TITLES = {
     100: "Invalid parameter",
+    132000: "Number of parameters does not match the expected number of params",
+    132001: "Template name does not exist in the translation",
+    132015: "Template is paused",
+    132018: "There was an issue with the parameters in your template",
     130429: "Rate limit hit",
     131026: "Message undeliverable",
     131047: "Re-engagement message",
@@ -40,6 +44,8 @@ class FakeGraphApi:
     errors_for: dict[str, int] = field(default_factory=dict)
     """An error code answered for every send to this ``to`` (131047, 131026...)."""
     token_expired: bool = False
+    templates: dict[tuple[str, str], int] = field(default_factory=lambda: dict(TEMPLATES))
+    """Approved templates: ``(name, language code)`` -> number of body parameters."""
     calls: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -54,6 +60,10 @@ class FakeGraphApi:
                 if self.token_expired or auth != f"Bearer {self.token}":
                     return self._error(190, 401)
                 problem = self._check(phone_number_id)
+                refusal = None if problem else self._template_refusal(request.get_json())
+                if refusal:
+                    self.rejected.append(f"template {refusal}")
+                    return self._error(refusal, 400)
                 if problem:
                     self.rejected.append(problem)
                     return self._error(100, 400, problem)
@@ -98,6 +108,24 @@ class FakeGraphApi:
             return "to must be the wa_id's digits, without +"
         return check_message(body)
 
+    def _template_refusal(self, body: dict) -> int | None:
+        """Meta's 132xxx error for a template it would not send, or None."""
+        if body.get("type") != "template":
+            return None
+        template = body["template"]
+        expected = self.templates.get((template["name"], template["language"]["code"]))
+        if expected is None:
+            return 132001
+        if expected < 0:  # paused by Meta for poor quality
+            return 132015
+        params = [p["text"] for c in template.get("components", [])
+                  if c.get("type") == "body" for p in c.get("parameters", [])]
+        if len(params) != expected:
+            return 132000
+        if any(re.search(r"[\n\t]| {5,}", p) for p in params):
+            return 132018
+        return None
+
     def messages_to(self, wa_id: str) -> list[dict]:
         """The message objects delivered to ``wa_id``, oldest first."""
         with self.lock:
@@ -111,7 +139,38 @@ def check_message(message: dict) -> str | None:
         return _check_text(message.get("text"))
     if kind == "interactive":
         return _check_interactive(message.get("interactive"))
+    if kind == "template":
+        return _check_template(message.get("template"))
     return f"unsupported type {kind!r}"
+
+
+TEMPLATES = {(name, code): params
+             for code in ("fr", "en", "yo")
+             for name, params in (("guichet_news", 2), ("guichet_reopen", 0))}
+"""The templates Guichet's defaults name, as an operator would have had them approved."""
+
+
+def _check_template(template: object) -> str | None:
+    """The shape Meta requires of a template message (not whether it is approved)."""
+    if not isinstance(template, dict) or _text_of(template.get("name")) is None:
+        return "template.name is required"
+    language = template.get("language")
+    if not isinstance(language, dict) or _text_of(language.get("code")) is None:
+        return "template.language.code is required"
+    components = template.get("components", [])
+    if not isinstance(components, list):
+        return "template.components must be a list"
+    for component in components:
+        if not isinstance(component, dict) or component.get("type") not in (
+                "header", "body", "button"):
+            return "each component needs a type: header, body or button"
+        for parameter in component.get("parameters", []):
+            if not isinstance(parameter, dict) or parameter.get("type") != "text" \
+                    or _text_of(parameter.get("text")) is None:
+                return "each parameter must be {type: text, text: ...}"
+            if len(parameter["text"]) > 1024:
+                return "a parameter is longer than 1024"
+    return None
 
 
 def _text_of(value: object) -> str | None:

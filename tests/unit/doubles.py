@@ -23,7 +23,7 @@ class RecordingEffects:
         self.done.append(("send_text", {"user": user, "text": text, "lang": lang, "key": key}))
 
     def submit(self, *, user: str, lang: str, slug: str, answers: dict[str, str],
-               key: str, also: str | None = None) -> None:
+               key: str, also: str | None = None, channel: str | None = None) -> None:
         self.done.append(("submit", {"user": user, "lang": lang, "slug": slug,
                                      "answers": answers, "key": key, "also": also}))
 
@@ -33,6 +33,13 @@ class RecordingEffects:
 
     def requests_later(self, *, user: str, lang: str, key: str) -> None:
         self.done.append(("requests_later", {"user": user, "lang": lang, "key": key}))
+
+    def pay(self, *, user: str, lang: str, reference: str | None, operator: str, msisdn: str,
+            channel: str, intent: str, after: str | None = None,
+            also: str | None = None) -> None:
+        self.done.append(("pay", {"user": user, "lang": lang, "reference": reference,
+                                  "operator": operator, "msisdn": msisdn, "channel": channel,
+                                  "intent": intent, "after": after, "also": also}))
 
     def of(self, what: str) -> list[dict[str, Any]]:
         return [details for name, details in self.done if name == what]

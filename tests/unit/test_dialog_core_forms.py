@@ -78,8 +78,9 @@ def test_confirming_files_the_request_later_and_says_how_the_reference_comes(bui
     talk = Talk(build())
     _to_review(talk)
     done = talk(choice="confirm")
-    assert done.end and done.parts == (
+    assert done.parts == (
         "Demande envoyée. Vous recevrez par SMS sa référence et comment payer.",)
+    assert ids(done) == ["pay", "done"]  # the fee can be paid right away
     (filed,) = effects.of("submit")
     assert filed["slug"] == "casier-judiciaire" and filed["also"] is None
     assert filed["answers"] == {"npi": "1234567890", "nom": "Kouassi", "prenoms": "Ama",

@@ -111,3 +111,16 @@ def test_a_rating_after_an_agent_closed_is_recorded_and_thanked(build, desk):
     thanks = talk("4")
     assert thanks.parts == ("Merci pour votre avis.",) and thanks.end
     assert desk.ratings == [("sms", talk.session, 4)]
+
+
+def test_a_rating_button_counts_like_the_typed_digit(build, desk):
+    talk = Talk(build(desk=desk), channel="whatsapp")
+    talk(start="home", locale="fr")
+    desk.rating_asked.add(("whatsapp", talk.session))
+    thanks = talk(choice="rate:5")
+    assert thanks.parts == ("Merci pour votre avis.",) and thanks.end
+    assert desk.ratings == [("whatsapp", talk.session, 5)]
+    talk(start="home", locale="fr")
+    desk.rating_asked.add(("whatsapp", talk.session))
+    assert talk(choice="rate:9").parts != ("Merci pour votre avis.",)  # not a score
+    assert desk.ratings == [("whatsapp", talk.session, 5)]

@@ -49,7 +49,9 @@ def test_yes_and_no_answer_the_review(build, nlu, effects):
     talk(choice="proc:casier-judiciaire")
     for answer in CASIER:
         talk(answer)
-    assert talk("oui").end and len(effects.of("submit")) == 1
+    sent = talk("oui")
+    assert "pay" in ids(sent) and len(effects.of("submit")) == 1
+    assert talk("non").end and not effects.of("pay")  # "no" to paying now: later
     again = Talk(manager)
     again(start="eservices")
     again(choice="proc:casier-judiciaire")

@@ -47,7 +47,7 @@ def test_a_status_by_sms_sends_the_lines_shown(build, portal, effects):
     talk = Talk(build())
     talk(start="track")
     shown = talk(reference)
-    assert ids(shown) == ["sms"] and shown.choices[0].kind == "sms"
+    assert ids(shown) == ["sms", "pay"] and shown.choices[0].kind == "sms"
     done = talk(choice="sms")
     assert done.end and done.parts == ("Vous allez recevoir le statut par SMS. Merci.",)
     (sent,) = effects.of("send_text")

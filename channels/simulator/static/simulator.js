@@ -22,9 +22,11 @@
   var ussd = { session: null, inputs: [], code: null, timer: null, deadline: 0, ended: true };
   var screen = $("ussd-screen"), entry = $("ussd-input"), count = $("ussd-count");
 
-  function show(text) {
+  /* the counter counts the network's screen (what the 160-character limit is about), not the
+     phone's own words ("Composez…", "Connexion…") */
+  function show(text, network) {
     screen.textContent = text;
-    count.textContent = text.length + "/" + cfg.screen_max;
+    count.textContent = (network ? text.length : 0) + "/" + cfg.screen_max;
   }
   function tick() {
     if (ussd.ended) { $("ussd-timer").textContent = ""; return; }
@@ -59,8 +61,8 @@
       sessionId: ussd.session, serviceCode: ussd.code, phoneNumber: phone(), networkCode: "61601",
       text: ussd.inputs.join("*") }) }).then(function (res) { return res.text(); })
       .then(function (body) {
-        if (body.indexOf("END ") === 0) { show(body.slice(4)); finish(null, "Success"); }
-        else if (body.indexOf("CON ") === 0) { show(body.slice(4)); arm(); }
+        if (body.indexOf("END ") === 0) { show(body.slice(4), true); finish(null, "Success"); }
+        else if (body.indexOf("CON ") === 0) { show(body.slice(4), true); arm(); }
         else { finish("Erreur réseau : réponse inattendue.", "Failed"); }
       }).catch(function () { finish("Erreur réseau.", "Failed"); });
   }
@@ -137,7 +139,7 @@
   }
   function smsLoop() {
     clearTimeout(sms.poll);
-    if (!document.hidden || Date.now() < sms.until) smsFetch();
+    if (!document.hidden || Date.now() < sms.until) { smsFetch(); waFetch(); }
     sms.poll = setTimeout(smsLoop, Date.now() < sms.until ? 700 : 3000);
   }
   $("sms-form").addEventListener("submit", function (ev) {
@@ -174,6 +176,14 @@
   }
   function waRender(m) {
     if (m.type === "text") { waBubble("in", m.text.body); return; }
+    if (m.type === "template") {  // sent once the 24-hour window has closed
+      var params = [];
+      (m.template.components || []).forEach(function (c) {
+        (c.parameters || []).forEach(function (p) { params.push(p.text); });
+      });
+      waBubble("in", "[" + m.template.name + "] " + params.join(" : "));
+      return;
+    }
     if (m.type !== "interactive") return;
     var i = m.interactive;
     waBubble("in", i.body.text);
@@ -215,6 +225,24 @@
     sheet.hidden = false;
     sheet.querySelector(".row").focus();
   }
+  /* what Guichet sends later (an agent's answer, a request's outcome) is in the outbox; the
+     answers to the user's own messages were shown at once ("answered"), so not twice */
+  var waSeen = null;
+  function waFetch() {
+    var asked = phone();
+    return fetch("/simulator/outbox?channel=whatsapp&phone=" + encodeURIComponent(asked))
+      .then(function (r) { return r.json(); }).then(function (data) {
+        if (asked !== phone()) return;
+        var first = waSeen === null;
+        if (first) waSeen = {};
+        (data.messages || []).slice().reverse().forEach(function (m) {
+          if (m.id in waSeen) return;
+          waSeen[m.id] = true;
+          if (first || m.answered) return;
+          try { waRender(JSON.parse(m.body)); } catch (e) { waBubble("in", m.body); }
+        });
+      }).catch(function () {});
+  }
   $("wa-form").addEventListener("submit", function (ev) {
     ev.preventDefault();
     var text = $("wa-text").value.trim();
@@ -230,7 +258,7 @@
   /* -- start --------------------------------------------------------------------------------- */
   phoneInput.addEventListener("change", function () {
     smsLoad(); outbox = []; sms.primed = false; smsFetch();
-    waThread.textContent = "";
+    waThread.textContent = ""; waSeen = null; waFetch();
     if (!ussd.ended) finish("Appel terminé.", "Incomplete");
   });
   fetch("/simulator/config").then(function (r) { return r.json(); }).then(function (c) {

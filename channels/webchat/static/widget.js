@@ -12,6 +12,11 @@
  * fetch (it carries the bearer token), reconnected with backoff after a network drop.  A session
  * has one stream: when another tab of it opens one, this tab's ends ("replaced") and comes back
  * only when the tab is shown again or the visitor writes.
+ * Its own words come from GET /webchat/config, in every offered language (French built in, for
+ * when that call fails); they follow the language list, which switches on a committed choice only,
+ * and the conversation's language (a reply in another language repaints them).  The same call
+ * says whether this page's site may use the chat: when it may not, the widget says so (an
+ * operator's setting, not the visitor's network) and sends nothing.
  * Proving a phone number (before "my requests" or a request) is a plain part of the dialog: the
  * bot asks the number, then the code it sent by SMS; the input switches to a phone or one-time-code
  * keyboard while it waits for them (the reply's "input").
@@ -27,41 +32,24 @@
   var API = BASE + "/webchat";
   var KEY = "guichet-webchat:" + BASE;
   var MAX = 1000;
-  var LANGS = [["fr", "Français"], ["en", "English"], ["fon", "Fɔ̀ngbè"], ["yo", "Yorùbá"]];
+  var LANGS = [["fr", "Français"], ["en", "English"], ["fon", "Fongbe"], ["yo", "Yoruba"]];
 
-  /* Interface strings.  fon and yo: UNREVIEWED (no native speaker has checked them yet);
-     a string they lack falls back to French. */
-  var T = {
-    fr: {
-      title: "Service Public", sub: "Démarches, coûts, demandes", open: "Ouvrir le chat Service Public",
-      close: "Fermer le chat", input: "Votre message", ph: "Écrivez votre question…",
-      send: "Envoyer", lang: "Langue", menu: "Menu principal", choices: "Réponses proposées",
-      log: "Conversation", typing: "Service Public écrit…",
-      lost: "Connexion perdue. Reconnexion…", back: "Connexion rétablie.",
-      failed: "Message non envoyé : vérifiez votre connexion et réessayez.",
-      only: "Les réponses sont en français pour le moment.", you: "Vous",
-      bot: "Service Public", agent: "Conseiller", long: "Message trop long (1000 caractères au plus).",
-      hello: "Bonjour ! Posez votre question (ex. : prix du passeport) ou choisissez :"
-    },
-    en: {
-      title: "Service Public", sub: "Procedures, costs, requests", open: "Open the Service Public chat",
-      close: "Close the chat", input: "Your message", ph: "Type your question…",
-      send: "Send", lang: "Language", menu: "Main menu", choices: "Suggested replies",
-      log: "Conversation", typing: "Service Public is typing…",
-      lost: "Connection lost. Reconnecting…", back: "Connection restored.",
-      failed: "Message not sent: check your connection and try again.",
-      only: "Answers are in French for now.", you: "You", bot: "Service Public",
-      agent: "Adviser", long: "Message too long (1000 characters at most).",
-      hello: "Hello! Ask your question (e.g. passport price) or choose:"
-    },
-    fon: { hello: "A fɔn à ! Kàn nǔ e a jló (ex. : passeport nabí wɛ̌)." },
-    yo: {
-      input: "Ọ̀rọ̀ rẹ", ph: "Kọ ìbéèrè rẹ…", send: "Fi ránṣẹ́", lang: "Èdè",
-      hello: "Ẹ kú àbọ̀! Béèrè ìbéèrè rẹ."
-    }
+  /* Interface strings come from the server (GET /webchat/config: every offered language, from
+     the same gettext catalogues as the answers; Fon and Yoruba unreviewed).  French below is
+     only what a page shows if that call fails. */
+  var FR = {
+    title: "Service Public", sub: "Démarches, coûts, demandes", open: "Ouvrir le chat Service Public",
+    close: "Fermer le chat", input: "Votre message", ph: "Écrivez votre question…",
+    send: "Envoyer", lang: "Langue", menu: "Menu principal", choices: "Réponses proposées",
+    log: "Conversation", typing: "Service Public écrit…",
+    lost: "Connexion perdue. Reconnexion…", back: "Connexion rétablie.",
+    failed: "Message non envoyé : vérifiez votre connexion et réessayez.",
+    refused: "Le service de discussion n'est pas disponible sur ce site pour le moment. Appelez le 135.",
+    you: "Vous", bot: "Service Public", agent: "Conseiller",
+    long: "Message trop long (1000 caractères au plus).",
+    hello: "Bonjour ! Posez votre question (ex. : prix du passeport) ou choisissez :"
   };
-  var ONLY_NOTE = { fon: "Les réponses sont en français pour le moment.",
-    yo: "Answers are in French for now." };
+  var T = { fr: FR };
 
   var CSS = [
     ":host{all:initial;font:15px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,'Noto Sans',sans-serif;color:#1b1f24}",
@@ -101,16 +89,18 @@
   ].join("");
 
   var state = { lang: pickLang(), sid: null, token: null, busy: false, lastLive: 0,
-    stream: null, backoff: 1000, retryTimer: null, open: false, started: false };
+    stream: null, backoff: 1000, retryTimer: null, open: false, started: false,
+    allowed: true, keyed: false };
   var saved = load();
   if (saved) { state.sid = saved.id; state.token = saved.token; state.lang = saved.lang || state.lang; }
 
   function pickLang() {
     var l = (script.getAttribute("data-lang") || document.documentElement.lang || "fr")
       .toLowerCase().split("-")[0];
-    return T[l] ? l : "fr";
+    return /^[a-z]{2,3}$/.test(l) ? l : "fr";
   }
-  function t(key) { return (T[state.lang] && T[state.lang][key]) || T.fr[key]; }
+  function t(key) { return (T[state.lang] && T[state.lang][key]) || T.fr[key] || FR[key]; }
+  function offered(code) { return LANGS.some(function (l) { return l[0] === code; }); }
   function load() {
     try { return JSON.parse(localStorage.getItem(KEY) || "null"); } catch (e) { return null; }
   }
@@ -146,7 +136,11 @@
   titles.appendChild(h2); titles.appendChild(sub);
   var langLabel = el("label", { "for": "gw-lang", "class": "who" });
   var select = el("select", { id: "gw-lang" });
-  LANGS.forEach(function (l) { select.appendChild(el("option", { value: l[0], lang: l[0] }, l[1])); });
+  function fillSelect() {
+    select.textContent = "";
+    LANGS.forEach(function (l) { select.appendChild(el("option", { value: l[0], lang: l[0] }, l[1])); });
+  }
+  fillSelect();
   var closeBtn = el("button", { type: "button", "class": "x" }, "×");
   head.appendChild(titles); head.appendChild(langLabel); head.appendChild(select);
   if (!inline) head.appendChild(closeBtn);
@@ -195,22 +189,18 @@
     input.setAttribute("inputmode", kind === "tel" ? "tel" : kind === "code" ? "numeric" : "text");
     input.setAttribute("autocomplete", kind === "tel" ? "tel" : kind === "code" ? "one-time-code" : "off");
   }
-  function showReply(r, from) {
-    if (!r) return;
-    if (from !== "agent") fitInput(r.input);
-    if (r.error) bubble("err", t("bot"), [r.error]);
-    if (r.parts && r.parts.length) {
-      bubble(from === "agent" ? "agent" : "bot", from === "agent" ? t("agent") : t("bot"),
-        r.parts.join("\n").split("\n"));
-    }
-    if ((state.lang === "fon" || state.lang === "yo") && r.lang && r.lang !== state.lang &&
-        !state.noted) { state.noted = true; note(ONLY_NOTE[state.lang]); }
+  function follow(lang) {
+    /* The conversation's language changed on the server (a question written in another
+       language, the LANGUE keyword): the controls follow, and so do the next messages. */
+    if (!lang || lang === state.lang || !offered(lang) || !T[lang]) return;
+    state.lang = lang; save(); paintChrome();
+  }
+  function showChoices(r) {
     var choices = (r.choices || []).slice();
     if (r.navigable && !r.end && choices.length &&
         !choices.some(function (c) { return c.id === "nav:home"; })) {
       choices.push({ id: "nav:home", label: t("menu") });
     }
-    if (!choices.length && !r.parts.length && !r.error) return;
     clearChoices();
     choices.forEach(function (c) {
       var b = el("button", { type: "button", "data-choice": c.id }, c.label);
@@ -220,8 +210,29 @@
     qr.hidden = !choices.length;
     scroll();
   }
+  function showSwitch(r) {
+    /* A language change: the answer above stays where it is (no second copy of it); a short
+       note says which language is on, and the buttons come in that language. */
+    var name = LANGS.filter(function (l) { return l[0] === r.lang; }).map(function (l) { return l[1]; })[0];
+    follow(r.lang);
+    if (name) note(name);
+    fitInput(r.input);
+    showChoices(r);
+  }
+  function showReply(r, from) {
+    if (!r) return;
+    if (from !== "agent") { fitInput(r.input); follow(r.lang); }
+    if (r.error) bubble("err", t("bot"), [r.error]);
+    if (r.parts && r.parts.length) {
+      bubble(from === "agent" ? "agent" : "bot", from === "agent" ? t("agent") : t("bot"),
+        r.parts.join("\n").split("\n"));
+    }
+    if (!(r.choices || []).length && !(r.parts || []).length && !r.error) return;
+    showChoices(r);
+  }
   function showEntry(e) {
     if (e.from === "user") bubble("user", t("you"), [e.text || e.choice || ""]);
+    else if (e["switch"]) showSwitch(e.reply);
     else showReply(e.reply, e.from);
   }
 
@@ -265,11 +276,12 @@
     status.textContent = t("typing");
     post(body).then(function (reply) {
       status.textContent = "";
-      showReply(reply, "bot");
+      if (reply["switch"]) showSwitch(reply); else showReply(reply, "bot");
       if (state.replaced) { state.replaced = false; connect(); }
     }).catch(function (r) {
       status.textContent = "";
       var msg = r && r.data && r.data.error;
+      if (r && r.status === 403 && msg === "origin_not_allowed") { refuse(); return; }
       bubble("err", t("bot"), [msg || t("failed")]);
     }).then(function () {
       state.busy = false; send.disabled = false;
@@ -293,15 +305,42 @@
       if (form.requestSubmit) form.requestSubmit(); else send.click();
     }
   });
-  select.addEventListener("change", function () {
-    state.lang = select.value; state.noted = false; save(); paintChrome();
-    if (state.started) submit({}, null);
+  /* The language list changes language when the visitor commits a choice: a pick in the
+     open list (mouse, or Enter in it), Enter on the closed list, or leaving it.  Chrome fires
+     "change" for each arrow key on a closed list; switching there would post a language change
+     per key press while the visitor is only reading the names. */
+  function commitLang() {
+    state.keyed = false;
+    var lang = select.value;
+    if (lang === state.lang || !offered(lang)) return;
+    state.lang = lang; save(); paintChrome();
+    if (state.started && state.allowed) submit({}, null);
+  }
+  select.addEventListener("keydown", function (ev) {
+    if (ev.key === "Enter") { ev.preventDefault(); commitLang(); }
+    else if (ev.key === "Escape") { state.keyed = false; select.value = state.lang; }
+    else if (ev.key === " " || ev.altKey) state.keyed = false;  /* opens the list */
+    else if (/^(Arrow|Page|Home$|End$)/.test(ev.key) || ev.key.length === 1) state.keyed = true;
   });
+  select.addEventListener("pointerdown", function () { state.keyed = false; });
+  select.addEventListener("change", function () { if (!state.keyed) commitLang(); });
+  select.addEventListener("blur", function () { if (state.keyed) commitLang(); });
 
   /* -- opening, closing, restoring -------------------------------------------------------- */
+  function refuse() {
+    /* The page's site is not among WEBCHAT_ORIGINS: an operator's setting, not the visitor's
+       network; say so plainly and offer the phone line. */
+    state.allowed = false;
+    if (!state.refusedShown) { state.refusedShown = true; bubble("err", t("bot"), [t("refused")]); }
+    input.disabled = true; send.disabled = true; clearChoices();
+  }
   function start() {
     if (state.started) return Promise.resolve();
     state.started = true;
+    return configured.then(begin);
+  }
+  function begin() {
+    if (!state.allowed) { refuse(); return; }
     if (!state.sid) { greet(); return Promise.resolve(); }
     return call("GET", "/sessions/" + state.sid + "/history").then(function (r) {
       if (r.status !== 200) { forget(); greet(); return; }
@@ -315,6 +354,20 @@
     note(t("hello"));
     submit({ start: "home" }, null);
   }
+  /* -- the configuration: languages, labels, whether this page may chat ------------------ */
+  var configured = (window.fetch ? fetch(API + "/config", { credentials: "omit", cache: "no-store" })
+    .then(function (res) { return res.json(); }) : Promise.reject(null)).then(function (c) {
+    if (c.languages && c.languages.length) {
+      LANGS = c.languages.map(function (l) { return [l.code, l.name]; });
+      fillSelect();
+    }
+    T = c.labels || T;
+    if (!T.fr) T.fr = FR;
+    if (!offered(state.lang) || !T[state.lang]) state.lang = c.default_lang || "fr";
+    state.allowed = c.origin_allowed !== false;
+    paintChrome();
+  }).catch(function () { /* French controls; the first message will tell if anything is wrong */ });
+
   function openPanel(quiet) {
     panel.hidden = false; launch.hidden = true; launch.setAttribute("aria-expanded", "true");
     state.open = true; save();
@@ -336,7 +389,7 @@
     clearTimeout(state.retryTimer);
   }
   function connect() {
-    if (!state.open || !state.sid || state.stream || !window.AbortController) return;
+    if (!state.open || !state.allowed || !state.sid || state.stream || !window.AbortController) return;
     var ctrl = new AbortController();
     state.stream = ctrl;
     var headers = { Authorization: "Bearer " + state.token, Accept: "text/event-stream" };

@@ -12,47 +12,26 @@ import hmac
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, jsonify, request
+from flask import Blueprint, Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from .catalogue import SandboxCatalogue, load_catalogue
+from . import events
+from .catalogue import load_catalogue
 from .faults import Faults, parse_faults
 from .gateway import XRoadGateway
 from .lifecycle import STATES, timeline
+from .payments import due, payments_api, sweep
+from .state import BENIN_TZ, EXTENSION, OnEvent, SandboxState
+from .state import current_state as _state
 from .store import IdempotencyConflict, RequestStore, StoredRequest
 from .validation import is_e164, validate_answers
 
 API_PREFIX = "/api/v1"
-BENIN_TZ = timezone(timedelta(hours=1), "WAT")
-"""Benin keeps UTC+1 all year: timestamps and the reference year are local."""
-OPERATORS = ["MTN MoMo", "Moov Money"]
-EXTENSION = "guichet_portal_sandbox"
-
-
-@dataclass
-class SandboxState:
-    catalogue: SandboxCatalogue
-    store: RequestStore
-    faults: Faults
-    api_key: str | None
-    admin_key: str
-    step_seconds: float
-    clock: Callable[[], float]
-
-    def iso(self, epoch: float) -> str:
-        return datetime.fromtimestamp(epoch, BENIN_TZ).isoformat(timespec="seconds")
-
-    def local_now(self) -> datetime:
-        return datetime.fromtimestamp(self.clock(), BENIN_TZ)
-
-
-def _state() -> SandboxState:
-    return current_app.extensions[EXTENSION]
+OPERATORS = ["MTN MoMo", "Moov Money", "Celtiis Cash"]
 
 
 def _error(status: int, message: str, fields: dict[str, str] | None = None) -> Response:
@@ -77,10 +56,9 @@ def _payment(reference: str, fee: int | None) -> dict[str, Any]:
     elif fee == 0:
         instructions = {"fr": "Service gratuit.", "en": "Free service."}
     else:
-        fr_amount = f"{fee:,}".replace(",", " ")
         instructions = {
-            "fr": f"Payez {fr_amount} FCFA par MTN MoMo ou Moov Money, référence {reference}.",
-            "en": f"Pay {fee:,} XOF by MTN MoMo or Moov Money, reference {reference}.",
+            "fr": f"Payez par mobile money depuis Guichet ou le portail, référence {reference}.",
+            "en": f"Pay by mobile money from Guichet or the portal, reference {reference}.",
         }
     return {"amount_xof": fee, "operators": OPERATORS, "instructions": instructions}
 
@@ -96,6 +74,7 @@ def _status_body(state: SandboxState, stored: StoredRequest) -> dict[str, Any]:
         "updated_at": state.iso(last.at),
         "history": [{"status": e.status, "at": state.iso(e.at)} for e in events],
         "note": last.note,
+        "payment": due(state, stored.reference, stored.procedure),
     }
 
 
@@ -110,6 +89,7 @@ def _guard() -> Response | None:
         if not _same_secret(request.headers.get("X-Admin-Key"), state.admin_key):
             return _error(403, "missing or invalid X-Admin-Key")
         return None
+    sweep(state)  # payments due to settle or expire, status steps: before answering
     faults = state.faults.apply_delay()
     if faults.fail_status is not None:
         return _error(faults.fail_status, "fault injected by the sandbox")
@@ -121,6 +101,9 @@ def _guard() -> Response | None:
             response.headers["WWW-Authenticate"] = "Bearer"
             return response
     return None
+
+
+payments_api.before_request(_guard)
 
 
 @api.get("/health")
@@ -244,9 +227,18 @@ def admin_status(reference: str) -> Response:
     if not isinstance(note, dict):
         return _error(422, "note must be a string or a {lang: text} map", {"note": "type"})
     ref = reference.strip().upper()
-    event = {"status": body["status"], "at": state.clock(), "note": note}
+    sweep(state, force=True)  # steps reached before this one are announced first
+    now = state.clock()
+    event = {"status": body["status"], "at": now, "note": note}
     if not state.store.add_event(ref, event):
         return _error(404, "unknown reference")
+    with state.store.write() as db:
+        told = events.append(db, "request.status_changed", ref, state.iso(now),
+                             status=body["status"])
+        db.execute(  # an admin status stops the automatic steps: none left to announce
+            "INSERT INTO announced (reference, steps) VALUES (?, 99) "
+            "ON CONFLICT(reference) DO UPDATE SET steps = 99", (ref,))
+    state.deliver([told])
     stored = state.store.get(ref)
     assert stored is not None
     return jsonify(_status_body(state, stored))
@@ -278,6 +270,9 @@ def create_sandbox_app(
     step_seconds: float = 120.0,
     clock: Callable[[], float] = time.time,
     catalogue_path: str | Path | None = None,
+    settle_seconds: float | None = None,
+    expire_seconds: float = 300.0,
+    on_event: OnEvent | None = None,
 ) -> Flask:
     """Build the sandbox portal.
 
@@ -286,6 +281,11 @@ def create_sandbox_app(
     ``admin_key``: the ``X-Admin-Key`` of the admin endpoints.
     ``step_seconds``: a request is ``in_progress`` after one step and ``ready`` after three.
     ``clock``: epoch seconds (tests inject one to move statuses without sleeping).
+    ``settle_seconds``: a pending payment succeeds by itself after this long (``None``: it
+    waits for the admin endpoint); ``expire_seconds``: unsettled, it expires after this long.
+    ``on_event``: called with each new event (a dict) after it is stored; events are also
+    listed by ``GET /api/v1/events?after=<id>``.  Start :func:`start_ticker` for events and
+    settlements to happen with no API call coming in.
     """
     app = Flask(__name__)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
@@ -298,8 +298,12 @@ def create_sandbox_app(
         admin_key=admin_key,
         step_seconds=step_seconds,
         clock=clock,
+        settle_seconds=settle_seconds,
+        expire_seconds=expire_seconds,
+        on_event=on_event,
     )
     app.register_blueprint(api)
+    app.register_blueprint(payments_api)
     app.register_error_handler(HTTPException, _http_error)
     app.wsgi_app = XRoadGateway(app.wsgi_app, API_PREFIX)  # type: ignore[method-assign]
     return app

@@ -36,6 +36,27 @@ CREATE TABLE IF NOT EXISTS idempotency (
     status INTEGER NOT NULL,
     body TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS payments (
+    payment_id TEXT PRIMARY KEY,
+    reference TEXT NOT NULL,
+    idempotency_key TEXT NOT NULL UNIQUE,
+    operator TEXT NOT NULL,
+    msisdn TEXT NOT NULL,
+    amount_xof INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    reason TEXT,
+    created_at REAL NOT NULL,
+    settled_at REAL
+);
+CREATE INDEX IF NOT EXISTS payments_by_reference ON payments (reference, created_at);
+CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    body TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS announced (
+    reference TEXT PRIMARY KEY,
+    steps INTEGER NOT NULL
+);
 """
 
 
@@ -140,6 +161,16 @@ class RequestStore:
                     (idempotency_key, fingerprint, 201, json.dumps(body)),
                 )
             return Created(201, body, replayed=False)
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction for the sandbox's other records (payments, events)."""
+        with self._write() as db:
+            yield db
+
+    def read(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
 
     def get(self, reference: str) -> StoredRequest | None:
         with self._lock:
