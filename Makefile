@@ -94,6 +94,7 @@ bench: setup redis-server
 	$(BIN)/python bench/catalogue_scale.py
 	$(BIN)/python bench/insights.py
 	$(BIN)/python bench/insights_query.py
+	$(BIN)/python bench/catalogue_screens.py
 
 # Dial the running service from a terminal: make ussd [URL=http://127.0.0.1:8000] [PHONE=+229...]
 ussd: $(STAMP)

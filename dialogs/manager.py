@@ -24,7 +24,7 @@ from dialogs.effects import Effects
 from dialogs.handoff import Desk, Exchange, rating_of
 from dialogs.identity import Verifier
 from dialogs.insights.events import Recorder, observe
-from dialogs.journeys import home, intents, language
+from dialogs.journeys import home, intents, language, search
 from dialogs.journeys.core import MAX_RECENT, PROFILE_TTL, Dialog, Parser, State, keys
 from dialogs.journeys.home import ENTRY_POINTS, HOME_CHOICES
 from dialogs.journeys.table import TABLE
@@ -248,9 +248,13 @@ class DialogManager(Dialog):
         state = self.states.get(conv.state["at"])
         if state is None:  # a state from an older release: start again rather than fail
             return self.home(conv)
-        if (text and not text.isdigit() and not inbound.choice and self.nlu
+        if (text and not text.isdigit() and not inbound.choice
                 and self.is_question(conv, text) and not self.choice(conv, inbound)):
-            return intents.understand(self, conv, text)
+            found = search.typed(self, conv, text)  # a name typed on a list: its matches
+            if found is not None:
+                return found
+            if self.nlu:
+                return intents.understand(self, conv, text)
         return state.on(self, conv, inbound)
 
     def _rating(self, conv: Conversation, inbound: Inbound) -> Reply | None:

@@ -40,6 +40,9 @@ class Inbound:
     shows_later: bool = False
     """An outcome known only later (a submitted request's reference) can still be shown in
     this conversation (the web chat log), not only sent by SMS."""
+    compact: bool = False
+    """A small screen that pages a long list a few lines at a time (USSD): long lists of the
+    catalogue are cut into alphabetical ranges sooner."""
 
 
 ChoiceKind = Literal["sms", "later", "skip"]

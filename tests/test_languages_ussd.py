@@ -50,12 +50,14 @@ class Recorder(Phone):
             pages.append(self.press("98"))
         return pages
 
-    def choices(self) -> list[str]:
-        numbers = []
-        for page in self.pages():
-            numbers += [m.group(1) for m in re.finditer(r"^(\d{1,2}) ", page, re.M)
-                        if m.group(1) not in ("0", "00", "98", "99")]
-        return list(dict.fromkeys(numbers))
+    def choices(self) -> list[tuple[str, ...]]:
+        """The keys reaching each choice from the list's first page: a long list is numbered
+        from 1 on every page, so a choice is its page (``98`` presses) and its number."""
+        keys = []
+        for p, page in enumerate(self.pages()):
+            keys += [("98",) * p + (m.group(1),) for m in re.finditer(r"^(\d{1,2}) ", page, re.M)
+                     if m.group(1) not in ("0", "00", "98", "99")]
+        return keys
 
 
 def plain(text: str) -> str:
@@ -89,11 +91,10 @@ def test_every_screen_of_the_journey_fits_in_each_language(app, at_fake, lang):
     for category in categories:
         phone.dial()  # the language is remembered: straight to the home menu
         assert shows(phone.screen, lang, "Suivre une demande")
-        phone.press("1", category)
+        phone.press("1", *category)
         for procedure in phone.choices():
             phone.dial()
-            phone.press("1", category)
-            phone.choose(procedure)
+            phone.press("1", *category, *procedure)
             assert shows("\n".join(phone.pages()), lang, "Recevoir par SMS")
 
     # the criminal-record e-service, with wrong answers on the way
@@ -101,7 +102,8 @@ def test_every_screen_of_the_journey_fits_in_each_language(app, at_fake, lang):
     phone.press("2")
     assert shows(phone.screen, lang, "Demandes en ligne")
     phone.pages()
-    phone.choose("1")  # casier-judiciaire comes first
+    phone.dial()
+    phone.press("2", "1")  # casier-judiciaire comes first
     assert shows(phone.screen, lang, "Étape {n}/{total}", n=1, total=6)
     assert shows(phone.press("12345"), lang, "Le NPI a 10 chiffres.")
     for answer in ("1234567890", "Kouassi", "Ama", "32/13/1990", "25/12/1990", "Cotonou"):
@@ -153,7 +155,7 @@ def test_every_screen_of_the_journey_fits_in_each_language(app, at_fake, lang):
             break
         choices = phone.choices()
         if choices:
-            phone.choose(choices[0])
+            phone.choose(choices[0][-1])
         else:
             phone.press("0197000000")
 

@@ -108,8 +108,9 @@ def _hop(rt, session_id: str, user: str, text: str, service_code: str) -> str:
 def _inbound(user: str, session: str, *, text: str | None = None, choice: str | None = None,
              start: str | None = None) -> Inbound:
     """An input from a USSD session: it cannot wait in the agents' queue (a hand-off leaves a
-    callback request) and its hops are not kept for an agent."""
-    return Inbound("ussd", user, session, text=text, choice=choice, start=start, can_wait=False)
+    callback request), its hops are not kept for an agent, and its screen is small."""
+    return Inbound("ussd", user, session, text=text, choice=choice, start=start, can_wait=False,
+                   compact=True)
 
 
 def _show(conv: Conversation, reply: Reply, max_len: int, page: int = 0) -> str:
@@ -157,7 +158,9 @@ def _apply(rt, conv: Conversation, raw: str) -> tuple[bool, str]:
     elif raw in (BACK, HOME) and edge.get("navigable", True):
         inbound = _inbound(conv.user, conv.session,
                            choice="nav:back" if raw == BACK else "nav:home")
-    elif edge.get("expects") == "text":
+    elif edge.get("expects") == "text" or (raw.isdigit() and edge.get("at") == "home"):
+        # on the main menu, a number it does not print may be a short code the portal
+        # publishes ("12" opens its procedure): the dialog says whether it is one
         inbound = _inbound(conv.user, conv.session, text=raw)
     else:
         return False, _reshow(conv, max_len, _NOT_SHOWN if raw.isdigit() else _NOT_A_NUMBER)

@@ -1,10 +1,12 @@
 """Turn a :class:`~dialogs.model.Reply` into USSD screens a feature phone can show.
 
 A screen holds at most ``max_len`` GSM-7 characters (160 by default), so a long reply is cut into
-pages with ``98`` for the next one; choices are numbered ``1..n`` across pages and never split;
-the last page carries ``0`` back / ``00`` home.  ``99`` skips an optional form answer.  The
-result also says which number means which choice on each page: a page accepts only the numbers
-it prints, for reading the next hop.
+pages with ``98`` for the next one; choices are never split.  A list that fits one page is
+numbered ``1..n``; a longer one is numbered again from ``1`` on every page, so an item's number
+is always a single small digit that never meets a navigation key (``98`` next page, ``0`` back,
+``00`` home, ``99`` skip an optional answer), however long the catalogue grows.  The last page
+carries ``0`` back / ``00`` home.  The result also says which number means which choice on each
+page: a page accepts only the numbers it prints, for reading the next hop.
 """
 
 from __future__ import annotations
@@ -80,6 +82,10 @@ def render(reply: Reply, max_len: int = 160) -> Screens:
     text_lines: list[Line] = []
     for line in ([reply.error] if reply.error else []) + reply.text.split("\n"):
         text_lines.extend((part, None) for part in _wrap(to_gsm7(line, lang), width) if part)
+    if (reply.error and len(text_lines) == 2 and choice_lines
+            and not _fits(text_lines + choice_lines + tail, max_len)
+            and _fits(text_lines[:1] + choice_lines + tail, max_len)):
+        text_lines = text_lines[:1]  # a menu's title gives way to the reason: one screen
     blocks: list[list[Line]] = [[line] for line in text_lines + choice_lines]
     kept = text_lines[-1:] + choice_lines + tail
     if choice_lines and _fits(kept, max_len):
@@ -100,12 +106,41 @@ def render(reply: Reply, max_len: int = 160) -> Screens:
             pages.append(current + [more])
         current = list(block)
     if tail and not _fits(current + tail, max_len):
+        # never a page of "0 Retour 00 Accueil" alone: the last line goes along with it
+        carry = [current.pop()] if len(current) > 1 else []
         pages.append(current + [more])
-        current = []
+        current = carry
     pages.append(current + tail)
+    page_numbers = [{key: numbers[key] for _text, key in page if key} for page in pages]
+    if sum(1 for shown in page_numbers if set(shown) - {SKIP}) > 1:
+        pages, page_numbers = _per_page(pages, numbers)
     return Screens(
         pages=["\n".join(text for text, _key in page) for page in pages],
         numbers=numbers,
-        page_numbers=[{key: numbers[key] for _text, key in page if key} for page in pages],
+        page_numbers=page_numbers,
         end=reply.end,
     )
+
+
+def _per_page(pages: list[list[Line]], numbers: dict[str, str]
+              ) -> tuple[list[list[Line]], list[dict[str, str]]]:
+    """Number the choices of each page from 1: a renumbered line is never longer than it was
+    (its number only shrinks), so every page still fits."""
+    out: list[list[Line]] = []
+    out_numbers: list[dict[str, str]] = []
+    for page in pages:
+        lines: list[Line] = []
+        shown: dict[str, str] = {}
+        n = 0
+        for text, key in page:
+            if key is None or key == SKIP:
+                lines.append((text, key))
+                if key:
+                    shown[key] = numbers[key]
+                continue
+            n += 1
+            lines.append((f"{n}{text[len(key):]}", str(n)))
+            shown[str(n)] = numbers[key]
+        out.append(lines)
+        out_numbers.append(shown)
+    return out, out_numbers

@@ -6,7 +6,9 @@ messages of the same user are never stepped at the same time (``wa:lock:<wa_id>`
 second tap cannot overwrite the first one's state.  The reply is rendered and queued for sending.
 
 A list of more than 10 choices is paged here: the reply is kept in the conversation's ``edge``
-and the "more" row (``wa:more``) shows its next page without asking the manager again.
+and the "more" row (``wa:more``) shows its next page without asking the manager again, the
+"previous" row (``wa:prev``) the page before.  Text typed on a list searches the catalogue (the
+dialog does it, for every channel); a question still goes to the NLU.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import time
 
 from channels import metrics
 from channels.whatsapp import window
-from channels.whatsapp.render import MORE, page_count, render
+from channels.whatsapp.render import MORE, PREV, page_count, render
 from channels.whatsapp.sender import send_messages
 from dialogs.i18n import gettext_for
 from dialogs.manager import DialogManager
@@ -101,9 +103,10 @@ def _answer(rt, message: dict, user: str) -> tuple[list[dict], str]:
     conv = manager.load(CHANNEL, session, user)
     text, choice = message.get("text"), message.get("choice")
     kept = conv.edge.get("paged")
-    if choice == MORE and kept:
+    if choice in (MORE, PREV) and kept:
         reply = _reply_from(kept["reply"])
-        page = min(kept["page"] + 1, page_count(reply) - 1)
+        step = 1 if choice == MORE else -1
+        page = max(0, min(kept["page"] + step, page_count(reply) - 1))
     elif text is None and choice is None:
         reply, page = _text_only(manager, conv), 0
     else:

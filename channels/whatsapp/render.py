@@ -7,7 +7,9 @@ Each object is what goes after ``messaging_product``/``recipient_type``/``to`` i
 - Up to 3 choices become reply buttons (title <= 20), 4 to 10 a list (row title <= 24, the full
   label as the row's description when the title had to be shortened); more than 10 a list of 9
   and a "more" row (id ``wa:more``) whose next page the adapter shows itself (:func:`render`'s
-  ``page``).  A navigable reply gets a "Menu" choice (``nav:home``) when there is room.
+  ``page``); a later page starts with a "previous" row (id ``wa:prev``), so a citizen can go
+  back through 17 pages of a national catalogue, or type part of a name to search it.  A
+  navigable reply gets a "Menu" choice (``nav:home``) when there is room.
 - An ending reply is plain text; an empty one (an agent has the conversation) is nothing.
 - A body too long for one message is split at paragraph boundaries: leading text messages
   (<= 4096), then the interactive one (body <= 1024).
@@ -30,13 +32,27 @@ LIST_BUTTON_MAX = 20
 SECTION_TITLE_MAX = 24
 PAGE_SIZE = 9
 MORE = "wa:more"
+PREV = "wa:prev"
 HOME = "nav:home"
+
+
+def page_slices(n: int) -> list[tuple[int, int]]:
+    """``(start, end)`` of the choices on each list page: 9 and "more" on the first, then
+    "previous", 8 and "more" in the middle, "previous" and the last ones (<= 9) at the end."""
+    if n <= MAX_ROWS:
+        return [(0, n)]
+    slices = [(0, PAGE_SIZE)]
+    start = PAGE_SIZE
+    while n - start > MAX_ROWS - 1:
+        slices.append((start, start + MAX_ROWS - 2))
+        start += MAX_ROWS - 2
+    slices.append((start, n))
+    return slices
 
 
 def page_count(reply: Reply) -> int:
     """How many list pages the reply's choices need (1 unless more than 10)."""
-    n = len(_unique(reply.choices))
-    return 1 if n <= MAX_ROWS else 1 + -(-(n - MAX_ROWS) // PAGE_SIZE)
+    return len(page_slices(len(_unique(reply.choices))))
 
 
 def render(reply: Reply, page: int = 0) -> list[dict]:
@@ -53,19 +69,23 @@ def render(reply: Reply, page: int = 0) -> list[dict]:
     pages = page_count(reply)
     page = max(0, min(page, pages - 1))
     if pages > 1:
-        start = page * PAGE_SIZE
-        rest = choices[start:]
+        start, end = page_slices(len(choices))[page]
         if page > 0:
             heading = next((p for p in reversed(reply.parts) if p), "")
             body = f"{heading} ({page + 1}/{pages})".strip()
-        if len(rest) > MAX_ROWS:
-            more = len(rest) - PAGE_SIZE
-            rows = [_row(c) for c in rest[:PAGE_SIZE]]
+        rows = [_row(c) for c in choices[start:end]]
+        if page > 0:
+            rows.insert(0, {"id": PREV, "title": shorten(_("Précédent"), ROW_TITLE_MAX),
+                            "description": shorten(_("Page {n}").format(n=page),
+                                                   ROW_DESCRIPTION_MAX)})
+        if page + 1 < pages:
+            more = len(choices) - end
             rows.append({"id": MORE, "title": shorten(_("Voir la suite"), ROW_TITLE_MAX),
                          "description": shorten(_("{n} autres choix").format(n=more),
                                                 ROW_DESCRIPTION_MAX)})
-            return _with_body(body, lambda text: _list(reply, text, rows))
-        choices = rest
+        elif menu is not None and len(rows) < MAX_ROWS:
+            rows.append(_row(menu))
+        return _with_body(body, lambda text: _list(reply, text, rows))
     elif not choices and menu is None:
         return [_text(chunk) for chunk in split_text(body, TEXT_MAX)]
     limit = MAX_BUTTONS if pages == 1 and len(choices) <= MAX_BUTTONS else MAX_ROWS

@@ -6,7 +6,7 @@ or down; only when nothing is cached does the citizen hear that the service is u
 
 from __future__ import annotations
 
-from dialogs.journeys import eservice
+from dialogs.journeys import chunks, eservice
 from dialogs.journeys.core import Dialog
 from dialogs.model import Choice, Conversation, Inbound, Reply
 from dialogs.texts import fact, heading, sheet_lines, short_title, where_to_ask
@@ -18,18 +18,25 @@ def show_procedures(d: Dialog, conv: Conversation) -> Reply:
     _ = d.t(conv)
     try:
         categories = d.portal.categories()
+        many = len(d.portal.procedures()) > SEARCH_ABOVE
     except PortalError:
         return d.unavailable(conv)
     lang = d.lang(conv)
-    return d.reply(
-        conv,
-        [_("Démarches par thème")],
-        choices=tuple(Choice(f"cat:{c.slug}", pick(c.title, lang)[0] or c.slug)
-                      for c in categories),
-    )
+    choices = [Choice(f"cat:{c.slug}", pick(c.title, lang)[0] or c.slug) for c in categories]
+    search = (Choice("search", _("Rechercher")),) if many else ()  # quicker than browsing
+    return chunks.listing(d, conv, _("Démarches par thème"), choices, search, short=True)
+
+
+SEARCH_ABOVE = 30
+"""Above this many procedures, the themes' list also offers "Rechercher" (first)."""
 
 
 def on_procedures(d: Dialog, conv: Conversation, inbound: Inbound) -> Reply:
+    part = chunks.picked_range(d, conv, inbound)
+    if part is not None:
+        return part
+    if d.choice(conv, inbound) == "search":
+        return d.goto(conv, "search")
     slug = d.picked(conv, inbound, "cat:")
     return d.invalid(conv) if slug is None else d.goto(conv, "category", {"slug": slug})
 
@@ -43,14 +50,14 @@ def show_category(d: Dialog, conv: Conversation) -> Reply:
         return d.unavailable(conv)
     lang = d.lang(conv)
     title = pick(categories[slug].title, lang)[0] if slug in categories else slug
-    return d.reply(
-        conv,
-        [title or slug],
-        choices=tuple(Choice(f"proc:{p.slug}", short_title(p, lang)) for p in procedures),
-    )
+    return chunks.listing(d, conv, title or slug,
+                          [Choice(f"proc:{p.slug}", short_title(p, lang)) for p in procedures])
 
 
 def on_category(d: Dialog, conv: Conversation, inbound: Inbound) -> Reply:
+    part = chunks.picked_range(d, conv, inbound)
+    if part is not None:
+        return part
     slug = d.picked(conv, inbound, "proc:")
     return d.invalid(conv) if slug is None else d.goto(conv, "sheet", {"slug": slug})
 

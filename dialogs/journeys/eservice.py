@@ -12,6 +12,7 @@ import uuid
 
 from dialogs.forms import check, display
 from dialogs.i18n import money
+from dialogs.journeys import chunks
 from dialogs.journeys.core import Dialog
 from dialogs.model import Choice, Conversation, Inbound, Reply
 from dialogs.phones import subscriber
@@ -19,22 +20,61 @@ from dialogs.texts import short_title
 from integrations.portal.errors import PortalError
 from integrations.portal.models import FormField, FormSchema, pick
 
+GROUP_AT = 8
+"""From this many e-services on, "Faire une demande" lists themes first, as procedures do: a
+flat list of 40 takes 8 USSD screens, 250 would take 50."""
+
 
 def show_eservices(d: Dialog, conv: Conversation) -> Reply:
     _ = d.t(conv)
     try:
         procedures = [p for p in d.portal.procedures() if p.eservice]
+        categories = d.portal.categories() if len(procedures) >= GROUP_AT else []
     except PortalError:
         return d.unavailable(conv)
     lang = d.lang(conv)
-    return d.reply(
-        conv,
-        [_("Demandes en ligne")],
-        choices=tuple(Choice(f"proc:{p.slug}", short_title(p, lang)) for p in procedures),
-    )
+    used = {p.category for p in procedures}
+    themes = [c for c in categories if c.slug in used]
+    if len(themes) > 1:
+        return chunks.listing(
+            d, conv, _("Demandes en ligne par thème"),
+            [Choice(f"ecat:{c.slug}", pick(c.title, lang)[0] or c.slug) for c in themes],
+            (Choice("search", _("Rechercher")),), short=True)
+    return chunks.listing(d, conv, _("Demandes en ligne"),
+                          [Choice(f"proc:{p.slug}", short_title(p, lang)) for p in procedures])
 
 
 def on_eservices(d: Dialog, conv: Conversation, inbound: Inbound) -> Reply:
+    part = chunks.picked_range(d, conv, inbound)
+    if part is not None:
+        return part
+    choice = d.choice(conv, inbound)
+    if choice == "search":  # e-services only, and the one found opens its form
+        return d.goto(conv, "search", {"eservices": True})
+    if choice.startswith("ecat:"):
+        return d.goto(conv, "ecategory", {"slug": choice[len("ecat:"):]})
+    slug = d.picked(conv, inbound, "proc:")
+    return d.invalid(conv) if slug is None else start_form(d, conv, slug)
+
+
+def show_ecategory(d: Dialog, conv: Conversation) -> Reply:
+    """The e-services of one theme."""
+    slug = conv.state["data"]["slug"]
+    try:
+        procedures = [p for p in d.portal.procedures(category=slug) if p.eservice]
+        categories = {c.slug: c for c in d.portal.categories()}
+    except PortalError:
+        return d.unavailable(conv)
+    lang = d.lang(conv)
+    title = pick(categories[slug].title, lang)[0] if slug in categories else slug
+    return chunks.listing(d, conv, title or slug,
+                          [Choice(f"proc:{p.slug}", short_title(p, lang)) for p in procedures])
+
+
+def on_ecategory(d: Dialog, conv: Conversation, inbound: Inbound) -> Reply:
+    part = chunks.picked_range(d, conv, inbound)
+    if part is not None:
+        return part
     slug = d.picked(conv, inbound, "proc:")
     return d.invalid(conv) if slug is None else start_form(d, conv, slug)
 

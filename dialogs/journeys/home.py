@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from dialogs.journeys import people
+from dialogs.journeys import people, search
 from dialogs.journeys.core import Dialog
 from dialogs.model import Choice, Conversation, Inbound, Reply
 
-ENTRY_POINTS = ("home", "procedures", "eservices", "track", "my_requests", "agent", "language")
+ENTRY_POINTS = ("home", "procedures", "eservices", "track", "my_requests", "agent", "language",
+                "search")
 HOME_CHOICES = ("procedures", "eservices", "track", "my_requests", "agent", "language")
-"""Main-menu order; a USSD shortcut ``*202*N#`` opens entry N of this list."""
+"""Main-menu order; a USSD shortcut ``*202*N#`` opens entry N of this list.  The menu is full (a
+reason above it must still fit 160 characters): "Rechercher" lives in the catalogue's lists,
+and a short code can be typed here."""
 
 
 def start(d: Dialog, conv: Conversation, entry: str | None) -> Reply:
@@ -54,6 +57,9 @@ def show_home(d: Dialog, conv: Conversation) -> Reply:
 
 def on_home(d: Dialog, conv: Conversation, inbound: Inbound) -> Reply:
     choice = d.choice(conv, inbound)
+    code = (inbound.text or "").strip()
+    if choice not in HOME_CHOICES and code.isdigit():  # a short code the portal published
+        return search.on_code(d, conv, code) or d.invalid(conv)
     if choice not in HOME_CHOICES:
         return d.invalid(conv)
     if choice == "agent":

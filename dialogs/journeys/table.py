@@ -14,6 +14,7 @@ from dialogs.journeys import (
     language,
     payment,
     people,
+    search,
     tracking,
     verify,
 )
@@ -27,8 +28,11 @@ TABLE = MappingProxyType({
     "category": State(catalogue.show_category, catalogue.on_category),
     "sheet": State(catalogue.show_sheet, catalogue.on_sheet, topic=True),
     "clarify": State(catalogue.show_clarify, catalogue.on_clarify),
+    "search": State(search.show_search, search.on_search, reads="answer"),
+    "found": State(search.show_found, search.on_found, reads="answer"),
     # e-service forms
     "eservices": State(eservice.show_eservices, eservice.on_eservices, personal=True),
+    "ecategory": State(eservice.show_ecategory, eservice.on_ecategory, personal=True),
     "form": State(eservice.show_form, eservice.on_form, reads="answer", personal=True,
                   topic=True),
     "confirm": State(eservice.show_confirm, eservice.on_confirm, personal=True, topic=True),

@@ -81,9 +81,13 @@ class Procedure:
     eservice: bool = False
     """True when the portal publishes a form schema for it (it can be requested through Guichet)."""
     abbreviations: tuple[str, ...] = ()
+    """Short names citizens type ("CIP", "B3"): a search by abbreviation finds the procedure."""
     keywords: dict[str, list[str]] = field(default_factory=dict)
     """Words citizens use for it, per language ("carte grise"): the NLU's word list reads them."""
     variants: dict[str, Variant] = field(default_factory=dict)
+    short_code: str | None = None
+    """A code the portal publishes for its most asked procedures ("12"): ``*202*12#`` or typing
+    it on the USSD home screen opens the procedure.  2 to 4 digits, never starting with 0."""
 
 
 @dataclass(frozen=True)

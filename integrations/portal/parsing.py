@@ -7,6 +7,7 @@ missing or wrongly typed required key raises ``ValueError`` (reported as a bad r
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, cast
 
@@ -84,6 +85,7 @@ def procedure(data: Mapping[str, Any]) -> Procedure:
         abbreviations=tuple(str(a) for a in data.get("abbreviations") or ()),
         keywords=_words(data.get("keywords")),
         variants=_variants(data.get("variants")),
+        short_code=short_code(data.get("short_code")),
     )
 
 
@@ -106,6 +108,22 @@ def _variants(value: Any) -> dict[str, Variant]:
                                cost_xof=_optional_int(v.get("cost_xof")),
                                delay=_text(v.get("delay")))
             for name, v in value.items()}
+
+
+SHORT_CODE = re.compile(r"[1-9][0-9]{1,3}")
+"""2 to 4 digits, not starting with 0: never a USSD menu number (1-9) nor ``0``/``00``."""
+NAVIGATION_CODES = frozenset({"98", "99"})
+
+
+def short_code(value: Any) -> str | None:
+    """A published short code, or ``None`` when absent or unusable (it would collide with a
+    navigation key or a menu number): a bad code is dropped, the procedure still served."""
+    if value is None or isinstance(value, bool):
+        return None
+    code = str(value).strip()
+    if not SHORT_CODE.fullmatch(code) or code in NAVIGATION_CODES:
+        return None
+    return code
 
 
 def form_field(data: Mapping[str, Any]) -> FormField:

@@ -27,6 +27,7 @@ _PROCEDURE_KEYS = (
     "eservice",
     "keywords",
     "variants",
+    "short_code",
 )
 _FIELD_KEYS = (
     "name",
@@ -75,6 +76,8 @@ def _procedure(raw: dict[str, Any], forms: dict[str, Any]) -> dict[str, Any]:
         raise ValueError(f"{raw['slug']}: variants must be a {{name: facts}} map")
     out["variants"] = {str(k): {"label": v.get("label"), "cost_xof": v.get("cost_xof"),
                                 "delay": v.get("delay")} for k, v in variants.items()}
+    code = raw.get("short_code")
+    out["short_code"] = None if code is None else str(code)
     return out
 
 
@@ -116,6 +119,14 @@ def _checked(raw: Any) -> SandboxCatalogue:
         if item["category"] not in category_slugs:
             raise ValueError(f"{item['slug']}: unknown category {item['category']!r}")
         procedures[item["slug"]] = _procedure(item, forms_raw)
+    seen: set[str] = set()
+    # Served as published, like the portal would (Guichet drops a code it cannot use: 98,
+    # "5"...); a code published twice is kept on the first procedure only.
+    for proc in procedures.values():
+        if proc["short_code"] in seen:
+            proc["short_code"] = None
+        elif proc["short_code"]:
+            seen.add(proc["short_code"])
     unknown = set(forms_raw) - set(procedures)
     if unknown:
         raise ValueError(f"e-services without a procedure: {sorted(unknown)}")
