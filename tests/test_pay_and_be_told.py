@@ -343,3 +343,20 @@ def test_web_chat_pays_and_the_news_comes_into_the_open_chat(live, at_fake):
     time.sleep(0.2)
     drain(live)
     assert count(sms(at_fake, owner), RECEIVED) == 0  # the chat was open: told there
+
+
+def test_a_reset_sandbox_never_reuses_an_event_id(tmp_path):
+    """The sandbox's file reset while Guichet's is kept (a demo started afresh): its events
+    must not be taken for the ones Guichet already had, or no news would ever go out."""
+    from integrations.portal.sandbox import events
+    from integrations.portal.sandbox.store import RequestStore
+
+    def first_id(path: str) -> str:
+        store = RequestStore(path)
+        with store.write() as db:
+            told = events.append(db, "payment.succeeded", "SP-2026-000001", "now")
+        return str(told["id"])
+
+    before = first_id(str(tmp_path / "a.db"))
+    again = first_id(str(tmp_path / "b.db"))
+    assert before != again and events.cursor_of(before) == events.cursor_of(again) == 1
