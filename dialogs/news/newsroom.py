@@ -6,7 +6,8 @@ filed it (``followed_requests``), words the news in their language, and sends it
 WhatsApp (an approved template when their 24-hour window has closed: the channel's business),
 the web chat (SMS to their proven number if the chat is gone).  Told once: the status and the
 payment last told are set by compare-and-set before sending, and each send carries a key the
-outbox keeps once.  SMS waits for the end of quiet hours (``hold``), it is not dropped.
+outbox keeps once.  SMS news of a request waits for the end of quiet hours (``hold``), it is not
+dropped; a payment's outcome goes at once (the citizen has just typed their PIN).
 """
 
 from __future__ import annotations
@@ -181,25 +182,28 @@ class Newsroom:
             text = texts.payment_failed(ref, lang, channel=followed.channel,
                                         track_code=self.track_code, reason=reason)
         try:
-            return self._tell(followed, text, f"news:{ref}:pay:{marker}")
+            # the answer to what the citizen did a minute ago (typed their PIN): at once,
+            # even at night, like the receipt of their request
+            return self._tell(followed, text, f"news:{ref}:pay:{marker}", hold=False)
         except Exception:
             self.records.release_payment(ref, marker)
             raise
 
     # -- sending --
-    def _tell(self, followed: Followed, text: str, key: str) -> str:
+    def _tell(self, followed: Followed, text: str, key: str, *, hold: bool = True) -> str:
         message = Outgoing(followed.channel, followed.address, text, followed.lang, key,
                            template=("news", (followed.reference, flat(text))))
-        status = self._send(message)
+        status = self._send(message, hold=hold)
         if status == "lost" and followed.channel == "webchat" and followed.phone:
             status = self._send(Outgoing("sms", followed.phone, text, followed.lang,
-                                         f"{key}:sms"))
+                                         f"{key}:sms"), hold=hold)
         log.info("news sent", extra={"key": key, "status": status,
                                      "recipient": mask(followed.address)})
         return status
 
-    def _send(self, message: Outgoing) -> str:
-        if message.channel in SMS_CHANNELS and self.quiet is not None and self.hold is not None:
+    def _send(self, message: Outgoing, *, hold: bool = True) -> str:
+        if hold and message.channel in SMS_CHANNELS and self.quiet is not None \
+                and self.hold is not None:
             wait = self.quiet.hold_for()
             if wait > 0:
                 self.hold(wait, message)
