@@ -49,6 +49,7 @@ from dialogs.manager import DialogManager
 from dialogs.news.newsroom import Newsroom
 from dialogs.news.quiet import QuietHours
 from dialogs.news.records import NewsRecords
+from dialogs.payments import PaymentLedger
 from dialogs.sender import Senders
 from dialogs.store import MemoryStore, RedisStore, Store
 from integrations.portal import PortalClient, Procedure
@@ -257,6 +258,7 @@ def build(settings: Settings, *, retry_delays: Sequence[float] = DEFAULT_DELAYS)
     news = Newsroom(
         NewsRecords(messages.engine), portal, senders, track_code=settings.ussd_service_code,
         quiet=QuietHours.parse(settings.quiet_hours, settings.office_timezone),
+        ledger=PaymentLedger(messages.engine),
         hold=lambda seconds, message: enqueue_in(queue, seconds, send_held,
                                                  message=dataclasses.asdict(message)))
     return Runtime(settings, store, portal, messages, sms, queue, manager, inbox, conversation,

@@ -135,11 +135,18 @@ def start_payment(*, user: str, lang: str, reference: str | None, operator: str,
                   channel: str, intent: str, after: str | None = None,
                   also: str | None = None) -> str:
     rt = current_runtime()
+    news = getattr(rt, "news", None)
+
+    def follow(ref: str) -> None:
+        if news is not None:
+            news.follow(reference=ref, channel=channel, user=user, also=also, lang=lang)
+
     return workflows.start_payment(
-        rt.portal, Notifier(rt.senders, also), PaymentLedger(rt.messages.engine), rt.store,
-        user=user, lang=lang, reference=reference, operator=operator, msisdn=msisdn,
+        rt.portal, Notifier(rt.senders, also, channel), PaymentLedger(rt.messages.engine),
+        rt.store, user=user, lang=lang, reference=reference, operator=operator, msisdn=msisdn,
         channel=channel, intent=intent, after=after, final=final_attempt(),
-        track_code=rt.settings.ussd_service_code)
+        track_code=rt.settings.ussd_service_code, follow=follow,
+        tell=news.payment_settled if news is not None else None)
 
 
 def send_sms(*, user: str, text: str, lang: str, key: str, force: bool = False) -> str:

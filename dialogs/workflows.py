@@ -194,13 +194,20 @@ def send_requests(portal: PortalClient, notifier: Notifier, *, user: str, lang: 
 def start_payment(portal: PortalClient, notifier: Notifier, ledger: PaymentLedger,
                   store: Store, *, user: str, lang: str, reference: str | None, operator: str,
                   msisdn: str, channel: str, intent: str, after: str | None, final: bool,
-                  track_code: str, timeout: float = BACKGROUND_TIMEOUT) -> str:
+                  track_code: str, timeout: float = BACKGROUND_TIMEOUT,
+                  follow: Callable[[str], object] | None = None,
+                  tell: Callable[[MobilePayment], bool] | None = None) -> str:
     """Start (or find again) the payment of a request; returns what was done.
 
     The attempt comes from the ledger: the open one if there is one (its key again), else a
     new one.  A timeout leaves the attempt ``unknown`` and the job is retried with the same
     key, so the portal answers with the payment it may already have started: asking again,
     never charging again.  ``after``: the request is being filed; wait for its reference.
+
+    ``follow``: remember the reference, so that the portal's news of this payment reaches the
+    citizen even for a request filed elsewhere.  ``tell``: the one teller of a payment's
+    outcome (the news, which the portal's event also goes through); it returns False when it
+    cannot tell, and the outcome is then sent from here.
     """
     _ = gettext_for(lang)
     if reference is None:
@@ -213,10 +220,13 @@ def start_payment(portal: PortalClient, notifier: Notifier, ledger: PaymentLedge
                 code=track_code), lang=lang, key=f"pay:{after}:gave-up")
             return "gave_up"
         reference = str(found["reference"])
+    if follow is not None:
+        follow(reference)
     for _try in range(2):
         outcome = _start_attempt(portal, notifier, ledger, user=user, lang=lang,
                                  reference=reference, operator=operator, msisdn=msisdn,
-                                 channel=channel, intent=intent, final=final, timeout=timeout)
+                                 channel=channel, intent=intent, final=final, timeout=timeout,
+                                 tell=tell)
         if outcome != "ended":
             return outcome
     return "ended"
@@ -224,14 +234,23 @@ def start_payment(portal: PortalClient, notifier: Notifier, ledger: PaymentLedge
 
 def _start_attempt(portal: PortalClient, notifier: Notifier, ledger: PaymentLedger, *,
                    user: str, lang: str, reference: str, operator: str, msisdn: str,
-                   channel: str, intent: str, final: bool, timeout: float) -> str:
+                   channel: str, intent: str, final: bool, timeout: float,
+                   tell: Callable[[MobilePayment], bool] | None = None) -> str:
     """POST the open attempt (its key again) or a new one.  ``ended``: the open attempt was
-    another confirmation's and had failed or expired meanwhile - open a new one for this."""
+    another confirmation's and had failed or expired meanwhile - open a new one for this.
+
+    A settled payment found again is this job's own (a retry after a timeout, the event
+    already in): its outcome goes to ``tell``, which tells it once with the event's news."""
     _ = gettext_for(lang)
     attempt, created = ledger.open(reference, operator=operator, msisdn=msisdn,
                                    channel=channel, intent=intent)
     log.info("payment attempt %s of %s (%s, %s)", attempt.attempt, reference,
              "new" if created else attempt.status, mask(msisdn))
+    if attempt.status == "succeeded" and attempt.intent == intent and attempt.payment_id \
+            and tell is not None:  # this very job, retried after the event settled it
+        replay = _replayed(portal, attempt.payment_id)
+        if replay is not None and tell(replay):
+            return "succeeded"
     if attempt.status == "succeeded":
         notifier.send(user, _("La demande {ref} est déjà payée.").format(ref=reference),
                       lang=lang, key=f"pay:{attempt.key}:paid")
@@ -259,10 +278,18 @@ def _start_attempt(portal: PortalClient, notifier: Notifier, ledger: PaymentLedg
                   reason=payment.reason)
     if payment.status in ("failed", "expired") and attempt.intent != intent:
         return "ended"  # an earlier confirmation's payment had failed: this is a new one
-    if payment.status != "pending":  # settled already (a replay): say how it ended
+    if payment.status != "pending" and (tell is None or not tell(payment)):
+        # settled already (a replay) and nobody follows the request: say how it ended
         notifier.send(user, payment_outcome_text(payment, lang), lang=lang,
                       key=f"pay:{attempt.key}:{payment.status}")
     return payment.status
+
+
+def _replayed(portal: PortalClient, payment_id: str) -> MobilePayment | None:
+    try:
+        return portal.payment(payment_id, timeout=BACKGROUND_TIMEOUT)
+    except PortalError:
+        return None
 
 
 def _refusal(code: str, reference: str, lang: str) -> str:

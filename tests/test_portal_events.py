@@ -225,7 +225,7 @@ def test_stop_is_honoured(news_app, at_fake):
     assert status == "opted_out"
 
 
-def test_news_at_night_is_held_until_the_quiet_hours_end(make_app, at_fake):
+def test_news_at_night_is_held_until_the_quiet_hours_end(make_app, at_fake, sandbox):
     zone = ZoneInfo("Africa/Porto-Novo")
     now = dt.datetime.now(zone)
     start, end = now - dt.timedelta(minutes=1), now + dt.timedelta(seconds=8)
@@ -234,12 +234,18 @@ def test_news_at_night_is_held_until_the_quiet_hours_end(make_app, at_fake):
                    PORTAL_WEBHOOK_SECRET=SECRET, PORTAL_POLL_SECONDS="0",
                    QUIET_HOURS=f"{start:%H:%M:%S}-{end:%H:%M:%S}")
     ref = file_request(app, channel="ussd", user=USSD_PHONE, lang="fr")
-    post(app, event("payment.succeeded", ref, payment_id="p1"))
+    move(sandbox, ref, "in_progress")
+    post(app, event("request.status_changed", ref, status="in_progress"))
     drain(app)
     assert sms_to(at_fake, USSD_PHONE) == []  # held, not sent at night
-    wait_for(lambda: sms_to(at_fake, USSD_PHONE), timeout=15)
+    # a payment's outcome answers what the citizen just did: it goes at once, even at night
+    post(app, event("payment.succeeded", ref, payment_id="p1"))
+    drain(app)
+    (paid,) = sms_to(at_fake, USSD_PHONE)
+    assert "paiement recu" in paid
+    wait_for(lambda: len(sms_to(at_fake, USSD_PHONE)) == 2, timeout=15)
     time.sleep(0.3)
-    assert len(sms_to(at_fake, USSD_PHONE)) == 1
+    assert len(sms_to(at_fake, USSD_PHONE)) == 2
 
 
 def test_quiet_hours_across_midnight():

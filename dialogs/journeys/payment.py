@@ -190,10 +190,13 @@ def on_pay_confirm(d: Dialog, conv: Conversation, inbound: Inbound) -> Reply:
                   intent=uuid.uuid4().hex, after=data.get("after"), operator=data["operator"],
                   msisdn=data["msisdn"], channel=conv.channel,
                   also=f"web:{conv.session}" if here else None)
+    # the outcome comes where the news of the request goes: WhatsApp, this chat, or SMS
+    told_here = here or conv.channel == "whatsapp"
     return d.reply(conv, [
         _("Validez le paiement sur votre téléphone avec votre code secret."),
         _("Guichet ne vous demande jamais ce code."),
-        _("Le résultat vous sera envoyé par SMS.")], end=True, expects="nothing")
+        _("Le résultat vous sera envoyé ici.") if told_here
+        else _("Le résultat vous sera envoyé par SMS.")], end=True, expects="nothing")
 
 
 def _national(phone: str) -> str:

@@ -6,7 +6,8 @@ filed it (``followed_requests``), words the news in their language, and sends it
 WhatsApp (an approved template when their 24-hour window has closed: the channel's business),
 the web chat (SMS to their proven number if the chat is gone).  Told once: the status and the
 payment last told are set by compare-and-set before sending, and each send carries a key the
-outbox keeps once.  SMS waits for the end of quiet hours (``hold``), it is not dropped.
+outbox keeps once.  SMS news of a request waits for the end of quiet hours (``hold``), it is not
+dropped; a payment's outcome goes at once (the citizen has just typed their PIN).
 """
 
 from __future__ import annotations
@@ -17,14 +18,15 @@ from collections.abc import Callable
 from dialogs.i18n import gettext_for
 from dialogs.news import texts
 from dialogs.news.quiet import QuietHours
-from dialogs.news.records import Followed, NewsRecords
+from dialogs.news.records import PAID, Followed, NewsRecords
+from dialogs.payments import PaymentLedger
 from dialogs.phones import mask
 from dialogs.sender import WEB, Outgoing, Senders
 from dialogs.texts import short_title
-from dialogs.workflows import RetryLater
+from dialogs.workflows import RetryLater, reconcile_payment
 from integrations.portal import PortalClient
 from integrations.portal.errors import PortalError, PortalNotFound
-from integrations.portal.models import RequestStatus, pick
+from integrations.portal.models import MobilePayment, RequestStatus, pick
 
 log = logging.getLogger(__name__)
 NEWS_STATES = ("in_progress", "ready", "rejected")
@@ -39,8 +41,9 @@ Hold = Callable[[float, Outgoing], None]
 class Newsroom:
     def __init__(self, records: NewsRecords, portal: PortalClient, senders: Senders, *,
                  track_code: str, quiet: QuietHours | None = None,
-                 hold: Hold | None = None) -> None:
+                 hold: Hold | None = None, ledger: PaymentLedger | None = None) -> None:
         self.records = records
+        self.ledger = ledger
         self.portal = portal
         self.senders = senders
         self.track_code = track_code
@@ -134,8 +137,42 @@ class Newsroom:
             raise
 
     def _payment(self, followed: Followed, event: dict) -> str:
+        """A payment event: the portal's word on the payment when it can give it (and the
+        payments ledger brought up to date), else the signed event's."""
         outcome = "succeeded" if event["type"] == "payment.succeeded" else "failed"
-        marker = f"{event.get('payment_id') or event['id']}:{outcome}"[:120]
+        reason = event.get("reason")
+        payment_id = event.get("payment_id")
+        found = self._reconcile(payment_id) if payment_id else None
+        if found is not None and found.reference.upper() == followed.reference \
+                and found.status != "pending":  # (pending: the event is ahead of the read)
+            outcome = "succeeded" if found.status == "succeeded" else "failed"
+            reason = found.reason or reason
+        return self._tell_payment(followed, outcome, str(payment_id or event["id"]), reason)
+
+    def payment_settled(self, payment: MobilePayment) -> bool:
+        """The payments job found ``payment`` settled (a replayed start): tell it as the
+        event would, so that whichever comes first tells it and the other does nothing.
+        False when nobody follows the request (the job tells it itself)."""
+        followed = self.records.get(payment.reference)
+        if followed is None or payment.status == "pending":
+            return False
+        outcome = "succeeded" if payment.status == "succeeded" else "failed"
+        self._tell_payment(followed, outcome, payment.payment_id, payment.reason)
+        return True
+
+    def _reconcile(self, payment_id: str) -> MobilePayment | None:
+        if self.ledger is None:
+            try:
+                return self.portal.payment(payment_id)
+            except PortalError:
+                return None
+        return reconcile_payment(self.portal, self.ledger, payment_id=payment_id)
+
+    def _tell_payment(self, followed: Followed, outcome: str, payment_id: str,
+                      reason: str | None) -> str:
+        """"Paid" is told once per request, whatever payment or event says it (a request is
+        paid once); a failure once per payment, and never after "paid"."""
+        marker = PAID if outcome == "succeeded" else f"{payment_id}:failed"[:120]
         if not self.records.claim_payment(followed.reference, marker):
             return "duplicate"
         lang, ref = followed.lang, followed.reference
@@ -143,28 +180,30 @@ class Newsroom:
             text = texts.payment_succeeded(ref, lang)
         else:
             text = texts.payment_failed(ref, lang, channel=followed.channel,
-                                        track_code=self.track_code,
-                                        reason=event.get("reason"))
+                                        track_code=self.track_code, reason=reason)
         try:
-            return self._tell(followed, text, f"news:{ref}:pay:{marker}")
+            # the answer to what the citizen did a minute ago (typed their PIN): at once,
+            # even at night, like the receipt of their request
+            return self._tell(followed, text, f"news:{ref}:pay:{marker}", hold=False)
         except Exception:
             self.records.release_payment(ref, marker)
             raise
 
     # -- sending --
-    def _tell(self, followed: Followed, text: str, key: str) -> str:
+    def _tell(self, followed: Followed, text: str, key: str, *, hold: bool = True) -> str:
         message = Outgoing(followed.channel, followed.address, text, followed.lang, key,
                            template=("news", (followed.reference, flat(text))))
-        status = self._send(message)
+        status = self._send(message, hold=hold)
         if status == "lost" and followed.channel == "webchat" and followed.phone:
             status = self._send(Outgoing("sms", followed.phone, text, followed.lang,
-                                         f"{key}:sms"))
+                                         f"{key}:sms"), hold=hold)
         log.info("news sent", extra={"key": key, "status": status,
                                      "recipient": mask(followed.address)})
         return status
 
-    def _send(self, message: Outgoing) -> str:
-        if message.channel in SMS_CHANNELS and self.quiet is not None and self.hold is not None:
+    def _send(self, message: Outgoing, *, hold: bool = True) -> str:
+        if hold and message.channel in SMS_CHANNELS and self.quiet is not None \
+                and self.hold is not None:
             wait = self.quiet.hold_for()
             if wait > 0:
                 self.hold(wait, message)

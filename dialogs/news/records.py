@@ -45,6 +45,10 @@ followed_requests = sa.Table(
     sa.Index("ix_followed_requests_open", "closed", "id"),  # the polling's page after a cursor
 )
 
+PAID = "paid"
+"""``payment_notified`` once the citizen was told their request is paid: nothing about its
+payments is told after that."""
+
 FINAL_STATES = ("ready", "rejected")
 """After these the portal has nothing more to say: the request is no longer polled."""
 
@@ -153,12 +157,14 @@ class NewsRecords:
                        .values(last_status=previous, closed=previous in FINAL_STATES))
 
     def claim_payment(self, reference: str, marker: str) -> bool:
-        """Compare-and-set the payment outcome last told (``<payment_id>:<outcome>``)."""
+        """Compare-and-set the payment outcome last told (``<payment_id>:failed`` or
+        :data:`PAID`): False when it was told already, or the request was told paid."""
         table = followed_requests
         with self.engine.begin() as db:
             done = db.execute(table.update().where(
                 table.c.reference == reference.upper(),
-                sa.or_(table.c.payment_notified.is_(None), table.c.payment_notified != marker),
+                sa.or_(table.c.payment_notified.is_(None),
+                       table.c.payment_notified.not_in((marker, PAID))),
             ).values(payment_notified=marker))
         return bool(done.rowcount)
 

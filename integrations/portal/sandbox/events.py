@@ -11,9 +11,11 @@ from __future__ import annotations
 import json
 import logging
 import queue
+import re
 import sqlite3
 import threading
 import time
+import uuid
 from typing import Any
 
 import requests
@@ -25,12 +27,39 @@ log = logging.getLogger(__name__)
 TYPES = ("request.status_changed", "payment.succeeded", "payment.failed")
 
 
+def _instance(db: sqlite3.Connection) -> str:
+    """This database's own tag, drawn once: event ids must never repeat, and a counter alone
+    starts again at 1 when the sandbox's file is reset while Guichet's is kept, and Guichet
+    would take every new event for one it already had."""
+    row = db.execute("SELECT id FROM instance").fetchone()
+    if row is not None:
+        return str(row[0])
+    tag = uuid.uuid4().hex[:8]
+    db.execute("INSERT INTO instance (id) VALUES (?)", (tag,))
+    return tag
+
+
+def event_id(tag: str, number: int) -> str:
+    """``evt-<tag>-<n>``: unique across sandboxes, and ordered by its number (the cursor)."""
+    return f"evt-{tag}-{number}"
+
+
+def cursor_of(value: str | None) -> int:
+    """The number at the end of an event id (or a bare number): where a listing starts."""
+    found = re.search(r"(\d+)$", (value or "").strip())
+    if found is None and (value or "").strip():
+        raise ValueError(value)
+    return int(found.group(1)) if found else 0
+
+
 def append(db: sqlite3.Connection, type_: str, reference: str, at: str,
            **extra: Any) -> dict[str, Any]:
     """Store one event (inside the caller's write transaction) and return it with its id."""
     assert type_ in TYPES
+    tag = _instance(db)
     cursor = db.execute("INSERT INTO events (body) VALUES ('{}')")
-    event: dict[str, Any] = {"id": str(cursor.lastrowid), "type": type_, "reference": reference}
+    event: dict[str, Any] = {"id": event_id(tag, int(cursor.lastrowid or 0)), "type": type_,
+                             "reference": reference}
     event.update({k: v for k, v in extra.items() if v is not None})
     event["at"] = at
     db.execute("UPDATE events SET body = ? WHERE id = ?", (json.dumps(event), cursor.lastrowid))

@@ -137,10 +137,10 @@ def get(payment_id: str) -> Response:
 @payments_api.get("/events")
 def list_events() -> Response:
     try:
-        after = int(request.args.get("after") or 0)
+        after = events.cursor_of(request.args.get("after"))
         limit = min(max(int(request.args.get("limit") or 100), 1), 500)
     except ValueError:
-        return _error(400, "after and limit must be integers", {"after": "type"})
+        return _error(400, "after: an event id or a number; limit: an integer", {"after": "type"})
     found = events.since(current_state().store, after, limit)
     return jsonify({"events": found, "last": found[-1]["id"] if found else str(after)})
 
