@@ -1,11 +1,15 @@
 """Writing a batch of event rows (one driver-level insert: it runs for every exchange of the
 service), and the daily roll-up of closed days (counted once, by the first reader after the
-day closed: nothing on the write path)."""
+day closed: nothing on the write path).
+
+A day is a day in Benin (Africa/Porto-Novo, UTC+1 all year, no summer time): the day a
+supervisor picks in the date range is the day citizens lived, not a UTC day one hour off."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -13,14 +17,27 @@ from sqlalchemy.dialects import postgresql, sqlite
 from dialogs.insights.records import DAILY_KEYS, daily, events
 
 SETTLE = dt.timedelta(minutes=10)
-"""How long after midnight (UTC) a day is closed: the last buffered events of the day are
-written well within it, so rolling it up then misses none."""
+"""How long after midnight a day is closed: the last buffered events of the day are written
+well within it, so rolling it up then misses none."""
+ZONE = ZoneInfo("Africa/Porto-Novo")
+"""The service's days: Benin's (UTC+1, no summer time)."""
+SQLITE_OFFSET = "+1 hours"
+"""Benin's fixed offset, for SQLite (which knows no time zones) when it groups by day."""
+
+
+def local_date(moment: dt.datetime) -> dt.date:
+    """The Benin day ``moment`` (aware) falls in."""
+    return moment.astimezone(ZONE).date()
+
+
+def midnight(day: dt.date) -> dt.datetime:
+    """The instant Benin's ``day`` begins (aware)."""
+    return dt.datetime.combine(day, dt.time(), ZONE)
 
 
 def closed_until(now: dt.datetime | None = None) -> dt.datetime:
-    """Midnight (UTC) of the first day not closed yet: days before it are rolled up."""
-    now = (now or dt.datetime.now(dt.UTC)) - SETTLE
-    return now.replace(hour=0, minute=0, second=0, microsecond=0)
+    """Midnight (Benin) of the first day not closed yet: days before it are rolled up."""
+    return midnight(local_date((now or dt.datetime.now(dt.UTC)) - SETTLE))
 
 
 def roll_up(engine: sa.Engine, since: dt.datetime, until: dt.datetime,
@@ -35,9 +52,10 @@ def roll_up(engine: sa.Engine, since: dt.datetime, until: dt.datetime,
     with engine.begin() as db:
         done = {d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d)) for d, in
                 db.execute(sa.select(daily.c.day).distinct()
-                           .where(daily.c.day >= since.date(), daily.c.day < end.date()))}
-        day, todo = since.date(), []
-        while day < end.date():
+                           .where(daily.c.day >= local_date(since),
+                                  daily.c.day < local_date(end)))}
+        day, todo = local_date(since), []
+        while day < local_date(end):
             if day not in done:
                 todo.append(day)
             day += dt.timedelta(days=1)
@@ -48,12 +66,12 @@ def roll_up(engine: sa.Engine, since: dt.datetime, until: dt.datetime,
 
 def day_of(db: sa.Connection) -> sa.ColumnElement:
     if db.dialect.name == "postgresql":
-        return sa.cast(sa.func.timezone("UTC", events.c.at), sa.Date)
-    return sa.func.date(events.c.at)
+        return sa.cast(sa.func.timezone(ZONE.key, events.c.at), sa.Date)
+    return sa.func.date(events.c.at, SQLITE_OFFSET)
 
 
 def _roll_day(db: sa.Connection, day: dt.date) -> None:
-    start = dt.datetime.combine(day, dt.time(), dt.UTC)
+    start = midnight(day)
     answered = sa.case((events.c.answered.is_(None), ""), (events.c.answered.is_(True), "y"),
                        else_="n")
     dims = (events.c.channel, events.c.lang, events.c.kind, sa.func.coalesce(events.c.intent, ""),
