@@ -89,25 +89,33 @@ def _roll_day(db: sa.Connection, day: dt.date) -> None:
 COLUMNS = tuple(c.name for c in events.columns if c.name != "id")
 
 
-def _insert_events(db: sa.Connection, rows: Sequence[dict]) -> None:
-    """One driver-level ``executemany``: the rows are plain values already, and SQLAlchemy's
-    per-row parameter processing would cost more than the insert itself (this runs for every
-    exchange of the service).  SQLite keeps naive UTC text, as :class:`UTCDateTime` does."""
+def driver_time(at: dt.datetime, sqlite_db: bool) -> dt.datetime | str:
+    """``at`` as the driver takes it: aware for PostgreSQL; on SQLite the naive UTC text
+    :class:`UTCDateTime` writes (``isoformat`` with fixed microseconds: half the cost of
+    ``strftime``, which matters at one event per exchange)."""
+    if not sqlite_db:
+        return at
+    return at.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def insert_sql(db: sa.Connection) -> str:
     quote = db.dialect.identifier_preparer.quote
-    sqlite_db = db.dialect.name == "sqlite"
     mark = "?" if db.dialect.paramstyle == "qmark" else "%s"
-    sql = (f"INSERT INTO {quote(events.name)} ({', '.join(quote(c) for c in COLUMNS)}) "
-           f"VALUES ({', '.join([mark] * len(COLUMNS))})")
-    values = []
-    for row in rows:
-        at: dt.datetime = row["at"].astimezone(dt.UTC)
-        when = at.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite_db else at
-        values.append((when, *(row.get(c) for c in COLUMNS[1:])))
-    db.exec_driver_sql(sql, values)
+    return (f"INSERT INTO {quote(events.name)} ({', '.join(quote(c) for c in COLUMNS)}) "
+            f"VALUES ({', '.join([mark] * len(COLUMNS))})")
+
+
+def write_values(db: sa.Connection, values: Sequence[tuple]) -> None:
+    """One driver-level ``executemany`` of ready rows (:data:`COLUMNS` order, ``at`` from
+    :func:`driver_time`): SQLAlchemy's per-row parameter processing would cost more than the
+    insert itself, and this runs for every exchange of the service."""
+    if values:
+        db.exec_driver_sql(insert_sql(db), list(values))
 
 
 def write(db: sa.Connection, rows: Sequence[dict]) -> None:
-    """Insert ``rows`` (complete ``insight_events`` rows); the roll-up counts them once their
-    day is closed (:func:`roll_up`)."""
-    if rows:
-        _insert_events(db, rows)
+    """Insert ``rows`` (complete ``insight_events`` rows as dicts); the roll-up counts them
+    once their day is closed (:func:`roll_up`)."""
+    sqlite_db = db.dialect.name == "sqlite"
+    write_values(db, [(driver_time(row["at"], sqlite_db), *(row.get(c) for c in COLUMNS[1:]))
+                      for row in rows])
