@@ -47,6 +47,11 @@ class Console:
 
 @pytest.fixture
 def ins_app(make_app, at_fake):
+    return supervised_app(make_app, at_fake)
+
+
+def supervised_app(make_app, at_fake):
+    """An app with an agent (awa) and a supervisor (eve); other insights test files share it."""
     fake, url = at_fake
     app = make_app(AT_USERNAME=fake.username, AT_API_KEY=fake.api_key, AT_API_URL=url)
     desk = app.extensions["guichet"].desk

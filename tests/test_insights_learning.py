@@ -8,11 +8,19 @@ from __future__ import annotations
 import re
 import shutil
 
+import pytest
+
 from channels.agent import labelled as labelled_cli
 from dialogs.insights import labels as learning
 from nlu.embedded import EmbeddedNLU, training_files
 from nlu.trainingdata import Span, load_file
-from tests.test_insights import Console, ins_app, sms  # noqa: F401 (the fixture)
+from tests.test_insights import Console, sms, supervised_app
+
+
+@pytest.fixture
+def ins_app(make_app, at_fake):
+    return supervised_app(make_app, at_fake)
+
 
 HELP_QUESTION = "ya kelk1 pr m'aider"
 """Texting shorthand for "is there someone to help me": today's model reads it as out of

@@ -10,7 +10,13 @@ import pytest
 from dialogs.insights import store
 from dialogs.insights.records import events
 from dialogs.insights.report import between, report_between
-from tests.test_insights import Console, ins_app  # noqa: F401 (the fixture)
+from tests.test_insights import Console, supervised_app
+
+
+@pytest.fixture
+def ins_app(make_app, at_fake):
+    return supervised_app(make_app, at_fake)
+
 
 COLUMNS = [c.name for c in events.columns if c.name != "id"]
 

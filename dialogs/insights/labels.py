@@ -4,8 +4,9 @@ the NLU's training data in Rasa's format, and the next model answers such questi
 A label is an intent (``ask_procedure`` with a procedure and an aspect, ``start_eservice``...),
 or "out of scope" (then the example teaches ``out_of_scope``).  Each label is audited (who,
 what, when).  :func:`export_yaml` writes the labels as Rasa 3.1 NLU YAML, the format of every
-file in ``nlu/data``, with the procedure and aspect as entity annotations (``make nlu-import-labelled`` writes ``nlu/data/labelled.yml``, which the
-trainer reads with the others); the texts are the masked ones, never the raw question.
+file in ``nlu/data``, with the procedure and aspect as entity annotations
+(``make nlu-import-labelled`` writes ``nlu/data/labelled.yml``, which the trainer reads with the
+others); the texts are the masked ones, never the raw question.
 """
 
 from __future__ import annotations
