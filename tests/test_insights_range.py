@@ -57,6 +57,9 @@ def test_supervisor_picks_dates_and_bad_dates_are_refused_in_french(ins_app):
     with engine.begin() as db:
         store.write(db, [question(store.midnight(old_day) + dt.timedelta(hours=9),
                                   "passeport", "x"),
+                         question(store.midnight(old_day) + dt.timedelta(hours=10), None, "z")
+                         | {"intent": None, "aspect": None, "answered": False,
+                            "text": "recette du gateau"},
                          question(store.midnight(today) + dt.timedelta(minutes=1),
                                   "casier-judiciaire", "y")])
     supervisor = Console(ins_app, "eve")
@@ -64,6 +67,7 @@ def test_supervisor_picks_dates_and_bad_dates_are_refused_in_french(ins_app):
     data = supervisor.json(f"/agent/insights.json?from={first}&to={last}").get_json()
     assert (data["from"], data["to"], data["days"]) == (first, last, 2)
     assert data["questions"]["by_procedure"] == [{"procedure": "passeport", "count": 1}]
+    assert [r["text"] for r in data["unanswered"]] == ["recette du gateau"]
     week = supervisor.json("/agent/insights.json?days=7").get_json()  # the contract stays
     assert week["questions"]["by_procedure"] == [{"procedure": "casier-judiciaire", "count": 1}]
     csv_response = supervisor.client.get(f"/agent/insights.csv?from={first}&to={last}")
@@ -77,6 +81,13 @@ def test_supervisor_picks_dates_and_bad_dates_are_refused_in_french(ins_app):
     assert f"/agent/insights.csv?from={first}&amp;to={last}" in page.text
     for preset in (7, 30, 90):
         assert f'<option value="{preset}"' in page.text
+    # labelling from that page comes back to the same dates
+    assert f"/agent/insights/label?from={first}&amp;to={last}" in page.text
+    back = supervisor.client.post(f"/agent/insights/label?from={first}&to={last}", data={
+        "text": "recette du gateau", "lang": "fr", "intent": "out_of_scope",
+        "csrf_token": supervisor.token})
+    assert back.status_code == 303
+    assert back.headers["Location"].endswith(f"/agent/insights?from={first}&to={last}#apprendre")
 
 
 @pytest.mark.parametrize("query, message", [

@@ -267,12 +267,18 @@ def insights_label():
         if _wants_json():
             return jsonify(error=str(exc)), 400
         flash(str(exc), "error")
-        return redirect(url_for("agent.insights", days=_days()), 303)
+        return redirect(_back(), 303)
     learning.save(_engine(), label, agent_id=g.agent.id, login=g.agent.login, ip=_ip())
     return _done("Question étiquetée : elle entrera dans les données d'entraînement à la "
-                 "prochaine importation.", url_for("agent.insights", days=_days()) + "#apprendre",
+                 "prochaine importation.", _back() + "#apprendre",
                  label={"text": label.text, "intent": label.intent,
                         "procedure": label.procedure, "aspect": label.aspect})
+
+
+def _back() -> str:
+    """The page the label was posted from, same period (days, or from/to)."""
+    args = {k: request.args[k][:10] for k in ("days", "from", "to") if request.args.get(k)}
+    return url_for("agent.insights", **args)
 
 
 ASPECT_NAMES = {"cost": "coût", "documents": "pièces à fournir", "delay": "délai",
