@@ -15,6 +15,7 @@ import datetime as dt
 import io
 import logging
 import time
+from typing import Any
 
 import sqlalchemy as sa
 from flask import (
@@ -277,7 +278,8 @@ def insights_label():
 
 def _back() -> str:
     """The page the label was posted from, same period (days, or from/to)."""
-    args = {k: request.args[k][:10] for k in ("days", "from", "to") if request.args.get(k)}
+    args: dict[str, Any] = {k: request.args[k][:10] for k in ("days", "from", "to")
+                            if request.args.get(k)}
     return url_for("agent.insights", **args)
 
 
