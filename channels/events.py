@@ -102,10 +102,11 @@ class EventRecorder:
             while self._buffer:
                 batch = [self._buffer.popleft()
                          for _ in range(min(len(self._buffer), self.batch * 4))]
-                rows = [self._row(e) for e in batch]
+                sqlite_db = self.engine.dialect.name == "sqlite"
+                values = [self._values(e, sqlite_db) for e in batch]
                 try:
                     with self.engine.begin() as db:
-                        store.write(db, rows)
+                        store.write_values(db, values)
                 except Exception:
                     self._buffer.extendleft(reversed(batch))
                     self._trim()
@@ -142,20 +143,17 @@ class EventRecorder:
                 self._known = vocabulary(())
         return self._known
 
-    def _row(self, e: Event) -> dict:
+    def _values(self, e: Event, sqlite_db: bool) -> tuple:
+        """The event as a row of :data:`store.COLUMNS`, straight to the driver (no dict, one
+        time conversion: this runs once per exchange)."""
         text = mask_question(e.raw, self.known_words()) if e.raw and e.answered is False \
             else None
         at = dt.datetime.fromtimestamp(e.at or time.time(), dt.UTC)
-        return {
-            "at": at,
-            "channel": e.channel[:20], "lang": (e.lang or "")[:8], "kind": e.kind[:10],
-            "session": self.session_hash(e.channel, e.session, at.date()),
-            "intent": _cut(e.intent, 40), "procedure": _cut(e.procedure, 100),
-            "aspect": _cut(e.aspect, 20), "state": _cut(e.state, 40),
-            "eservice": _cut(e.eservice, 100), "step": _cut(e.step, 60), "step_no": e.step_no,
-            "answered": e.answered, "handoff": _cut(e.handoff, 40),
-            "outcome": _cut(e.outcome, 20), "text": text or None,
-        }
+        return (store.driver_time(at, sqlite_db), e.channel[:20], (e.lang or "")[:8],
+                e.kind[:10], self.session_hash(e.channel, e.session, at.date()),
+                _cut(e.intent, 40), _cut(e.procedure, 100), _cut(e.aspect, 20),
+                _cut(e.state, 40), _cut(e.eservice, 100), _cut(e.step, 60), e.step_no,
+                e.answered, _cut(e.handoff, 40), _cut(e.outcome, 20), text or None)
 
     # -- Prometheus, with bounded labels ---------------------------------------------------------
 

@@ -47,6 +47,11 @@ class Console:
 
 @pytest.fixture
 def ins_app(make_app, at_fake):
+    return supervised_app(make_app, at_fake)
+
+
+def supervised_app(make_app, at_fake):
+    """An app with an agent (awa) and a supervisor (eve); other insights test files share it."""
     fake, url = at_fake
     app = make_app(AT_USERNAME=fake.username, AT_API_KEY=fake.api_key, AT_API_URL=url)
     desk = app.extensions["guichet"].desk
@@ -170,7 +175,8 @@ def test_the_page_csv_and_labelling_loop(ins_app, at_fake, tmp_path, monkeypatch
     with engine.connect() as db:
         line = db.execute(sa.select(audit).where(audit.c.action == "insight_label")).one()
     assert line.login == "eve" and "out_of_scope" in line.detail
-    body, count = learning.export_yaml(engine, mark=False)
+    export = learning.export_yaml(engine, mark=False)
+    body, count = export.body, export.count
     assert count == 1
     path = tmp_path / "labelled.yml"
     monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
@@ -184,7 +190,8 @@ def test_the_page_csv_and_labelling_loop(ins_app, at_fake, tmp_path, monkeypatch
     from nlu.trainingdata import load_file
     assert [e.intent for e in load_file(path)] == ["out_of_scope"]
     page = supervisor.client.get("/agent/insights?days=30")
-    assert "Sur les 1 questions restées sans réponse" in page.text
+    assert re.search(r'Sur les <strong data-figure="last-week-unanswered">1</strong> questions '
+                     r"restées sans réponse", page.text)
     assert "étiquetée" in page.text
     assert all(label["exported_at"] for label in learning.listed(engine))
 

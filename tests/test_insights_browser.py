@@ -8,6 +8,7 @@ without Playwright except under ``CI=true``.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 
 import pytest
@@ -88,6 +89,21 @@ def test_supervisor_reads_the_charts_and_labels_a_question(page, site):
     page.wait_for_url("**/agent/insights?days=30", timeout=WAIT)
     expect(page.locator("body")).to_have_attribute("data-charts", str(len(CHARTS)),
                                                    timeout=WAIT)
+
+    # the period: two dates (Benin days), the charts follow, the CSV link keeps them
+    today = dt.datetime.now(dt.timezone(dt.timedelta(hours=1))).date()
+    first = (today - dt.timedelta(days=2)).isoformat()
+    page.get_by_label("Du", exact=True).fill(first)
+    page.get_by_label("au", exact=True).fill(today.isoformat())
+    page.get_by_role("button", name="Afficher ces dates").click()
+    page.wait_for_url(f"**/agent/insights?from={first}&to={today.isoformat()}", timeout=WAIT)
+    expect(page.locator("body")).to_have_attribute("data-charts", str(len(CHARTS)),
+                                                   timeout=WAIT)
+    expect(page.locator("form.period").first).to_contain_text(
+        f"du {first} au {today.isoformat()}")
+    expect(page.get_by_role("link", name="Télécharger les chiffres (CSV)")).to_have_attribute(
+        "href", f"/agent/insights.csv?from={first}&to={today.isoformat()}")
+    expect(page.locator("#unanswered")).to_contain_text("adopter un chat")
 
     # label the unanswered question as out of scope
     row = page.locator("#unanswered tbody tr", has_text="adopter un chat")

@@ -15,6 +15,7 @@ import datetime as dt
 import io
 import logging
 import time
+from typing import Any
 
 import sqlalchemy as sa
 from flask import (
@@ -34,7 +35,8 @@ from channels.agent.console import _done, _inert, _ip, _wants_json, bp, supervis
 from channels.gsm7 import segments
 from channels.outbox import outbound
 from dialogs.insights import labels as learning
-from dialogs.insights.report import report, unanswered_texts, window
+from dialogs.insights import store
+from dialogs.insights.report import between, report_between, unanswered_texts, window
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +64,48 @@ def _days() -> int:
     return max(1, min(days, MAX_DAYS))
 
 
+class PeriodError(ValueError):
+    """A date range the page cannot show (the message is the console's French)."""
+
+
+def _date(name: str) -> dt.date | None:
+    raw = (request.args.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        return dt.date.fromisoformat(raw[:10]) if len(raw) == 10 else _bad_date(name, raw)
+    except ValueError:
+        return _bad_date(name, raw)
+
+
+def _bad_date(name: str, raw: str) -> dt.date:
+    which = "de début" if name == "from" else "de fin"
+    raise PeriodError(f"Date {which} illisible : « {raw[:20]} ». "
+                      "Écrivez-la AAAA-MM-JJ, par exemple 2026-03-31.")
+
+
+def period() -> tuple[dt.datetime, dt.datetime, dict]:
+    """The period asked: ``from``/``to`` (ISO dates, Benin days, both included; one alone
+    means a week up to ``to`` or from ``from`` to today), else the last ``days`` days.  Returns
+    ``[since, until)`` and the query arguments that name it again (links, CSV, JSON)."""
+    first, last = _date("from"), _date("to")
+    if first is None and last is None:
+        days = _days()
+        since, until = window(days)
+        return since, until, {"days": days}
+    today = store.local_date(dt.datetime.now(dt.UTC))
+    last = last or (today if first is not None and first <= today else
+                    (first or today) + dt.timedelta(days=6))
+    first = first or last - dt.timedelta(days=6)
+    if first > last:
+        raise PeriodError(f"La date de début ({first.isoformat()}) est après la date de fin "
+                          f"({last.isoformat()}).")
+    if (last - first).days + 1 > MAX_DAYS:
+        raise PeriodError(f"Période trop longue : {MAX_DAYS} jours au plus.")
+    since, until = between(first, last)
+    return since, until, {"from": first.isoformat(), "to": last.isoformat()}
+
+
 def sms_segments_per_day(engine: sa.Engine, since: dt.datetime, until: dt.datetime) -> list[dict]:
     """SMS parts the network billed per day (what the service costs), from the outbox."""
     per_day: dict[str, dict[str, int]] = {}
@@ -74,7 +118,7 @@ def sms_segments_per_day(engine: sa.Engine, since: dt.datetime, until: dt.dateti
         for body, created in rows:
             if created.tzinfo is None:
                 created = created.replace(tzinfo=dt.UTC)
-            day = created.astimezone(dt.UTC).date().isoformat()
+            day = store.local_date(created).isoformat()
             entry = per_day.setdefault(day, {"messages": 0, "segments": 0})
             entry["messages"] += 1
             entry["segments"] += segments(body)
@@ -99,24 +143,26 @@ def answered_now(texts: list[tuple[str, str]]) -> int:
 
 
 def learning_figures(engine: sa.Engine) -> dict:
-    """Of last week's unanswered questions (distinct masked texts), how many the current
-    model answers now, and how many are labelled."""
+    """Of last week's unanswered questions (distinct masked texts of the last 7 Benin days,
+    today included, whatever period the page shows), how many the current model answers now,
+    and how many are labelled."""
     since, until = window(7)
     texts = unanswered_texts(engine, since, until, RECHECK_LIMIT)
     done = learning.labelled_texts(engine)
     return {"last_week_unanswered": len(texts), "now_answered": answered_now(texts),
-            "labelled": sum(1 for t in texts if t in done)}
+            "labelled": sum(1 for t in texts if t in done),
+            "from": store.local_date(since).isoformat(),
+            "to": (store.local_date(until) - dt.timedelta(days=1)).isoformat()}
 
 
-def build(days: int, *, with_learning: bool = False) -> dict:
+def build(since: dt.datetime, until: dt.datetime, *, with_learning: bool = False) -> dict:
     rt = _rt()
     if rt.events is not None:
         rt.events.flush()  # this process's last events count too
         if rt.settings.redis_url:  # other workers write theirs within one interval: wait it
             time.sleep(min(rt.events.interval, 1.0))
     engine = _engine()
-    data = report(engine, days)
-    since, until = window(days)
+    data = report_between(engine, since, until)
     data["sms_segments_per_day"] = sms_segments_per_day(engine, since, until)
     data["sms_segments"] = sum(d["segments"] for d in data["sms_segments_per_day"])
     data["recording"] = rt.events is not None
@@ -128,22 +174,32 @@ def build(days: int, *, with_learning: bool = False) -> dict:
 @bp.get("/insights.json")
 @supervisor_only
 def insights_json():
-    days = _days()
-    data = build(days, with_learning=request.args.get("learning") == "1")
-    return jsonify(data)
+    try:
+        since, until, _ = period()
+    except PeriodError as exc:
+        return jsonify(error=str(exc)), 400
+    return jsonify(build(since, until, with_learning=request.args.get("learning") == "1"))
 
 
 @bp.get("/insights")
 @supervisor_only
 def insights():
-    days = _days()
-    data = build(days, with_learning=True)
+    """The page; a bad date range shows the last week with the reason, as a 400."""
+    error, status = None, 200
+    try:
+        since, until, args = period()
+    except PeriodError as exc:
+        error, status = str(exc), 400
+        since, until = window(7)
+        args = {"days": 7}
+    data = build(since, until, with_learning=True)
     procedures = sorted(p.slug for p in _procedures())
-    return render_template("agent/insights.html", data=data, days=days, periods=PERIODS,
+    return render_template("agent/insights.html", data=data, days=data["days"], args=args,
+                           periods=PERIODS, error=error,
                            intents=learning.INTENTS, aspects=learning.ASPECTS,
                            procedures=procedures, labels=learning.listed(_engine(), 50),
                            labelled=learning.labelled_texts(_engine()),
-                           counts=_rt().desk.counts(g.agent))
+                           counts=_rt().desk.counts(g.agent)), status
 
 
 def _procedures():
@@ -158,8 +214,11 @@ def _procedures():
 @supervisor_only
 def insights_csv():
     """The aggregates as ``section,key,sub,value`` rows (one file for a spreadsheet)."""
-    days = _days()
-    data = build(days)
+    try:
+        since, until, args = period()
+    except PeriodError as exc:
+        return Response(str(exc) + "\n", status=400, mimetype="text/plain")
+    data = build(since, until)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["section", "key", "detail", "value"])
@@ -187,7 +246,11 @@ def insights_csv():
     for row in data["sms_segments_per_day"]:
         writer.writerow(["sms_segments_per_day", row["day"], row["messages"], row["segments"]])
     return Response(out.getvalue(), mimetype="text/csv", headers={
-        "Content-Disposition": f"attachment; filename=insights-{days}d.csv"})
+        "Content-Disposition": f"attachment; filename=insights-{_name(args)}.csv"})
+
+
+def _name(args: dict) -> str:
+    return f"{args['days']}d" if "days" in args else f"{args['from']}_{args['to']}"
 
 
 @bp.post("/insights/label")
@@ -205,12 +268,19 @@ def insights_label():
         if _wants_json():
             return jsonify(error=str(exc)), 400
         flash(str(exc), "error")
-        return redirect(url_for("agent.insights", days=_days()), 303)
+        return redirect(_back(), 303)
     learning.save(_engine(), label, agent_id=g.agent.id, login=g.agent.login, ip=_ip())
     return _done("Question étiquetée : elle entrera dans les données d'entraînement à la "
-                 "prochaine importation.", url_for("agent.insights", days=_days()) + "#apprendre",
+                 "prochaine importation.", _back() + "#apprendre",
                  label={"text": label.text, "intent": label.intent,
                         "procedure": label.procedure, "aspect": label.aspect})
+
+
+def _back() -> str:
+    """The page the label was posted from, same period (days, or from/to)."""
+    args: dict[str, Any] = {k: request.args[k][:10] for k in ("days", "from", "to")
+                            if request.args.get(k)}
+    return url_for("agent.insights", **args)
 
 
 ASPECT_NAMES = {"cost": "coût", "documents": "pièces à fournir", "delay": "délai",

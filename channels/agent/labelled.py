@@ -32,17 +32,21 @@ def main(argv: list[str] | None = None) -> int:
     url = os.environ.get("DATABASE_URL", "").strip() or Settings.database_url
     engine = _engine(url)
     try:
-        body, count = export_yaml(engine, mark=not args.dry_run)
+        export = export_yaml(engine, mark=not args.dry_run)
     finally:
         engine.dispose()
+    for line in export.unplaced:  # say which examples teach the intent alone
+        print(line, file=sys.stderr if args.dry_run else sys.stdout)
     if args.dry_run:
-        sys.stdout.write(body)
+        sys.stdout.write(export.body)
         return 0
-    if count == 0:
+    if export.count == 0:
         print("no labelled question yet: nothing written")
         return 0
-    args.out.write_text(body, encoding="utf-8")
-    print(f"{count} labelled questions written to {args.out}: review them, then make nlu-train")
+    args.out.write_text(export.body, encoding="utf-8")
+    print(f"{export.count} labelled questions written to {args.out} "
+          f"({export.count - len(export.unplaced)} with every entity annotated): "
+          "review them, then make nlu-train")
     return 0
 
 

@@ -27,10 +27,14 @@ STEP_ORDER = {"confirm": 1000, "submitted": 1001}
 
 
 def window(days: int, until: dt.datetime | None = None) -> tuple[dt.datetime, dt.datetime]:
-    """``[since, until)`` for the last ``days`` days, whole UTC days, today included."""
-    until = until or dt.datetime.now(dt.UTC)
-    end = (until + dt.timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
-    return end - dt.timedelta(days=days), end
+    """``[since, until)`` for the last ``days`` days, whole Benin days, today included."""
+    today = store.local_date(until or dt.datetime.now(dt.UTC))
+    return between(today - dt.timedelta(days=days - 1), today)
+
+
+def between(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """``[since, until)`` from the start of Benin's day ``first`` to the end of ``last``."""
+    return store.midnight(first), store.midnight(last + dt.timedelta(days=1))
 
 
 Row = tuple  # (channel, lang, kind, intent, procedure, aspect, answered, handoff, n)
@@ -57,7 +61,8 @@ def rollup(db: sa.Connection, since: dt.datetime, until: dt.datetime,
     if since < closed:
         rows += [tuple(r) for r in db.execute(
             sa.select(*_DIMENSIONS, sa.func.sum(daily.c.n))
-            .where(daily.c.day >= since.date(), daily.c.day < min(until, closed).date())
+            .where(daily.c.day >= store.local_date(since),
+                   daily.c.day < store.local_date(min(until, closed)))
             .group_by(*_DIMENSIONS))]
     if until > closed:
         dims = _live_dimensions()
@@ -75,8 +80,8 @@ def per_day(db: sa.Connection, since: dt.datetime, until: dt.datetime,
     if since < closed:
         for d, n in db.execute(
                 sa.select(daily.c.day, sa.func.sum(daily.c.n))
-                .where(daily.c.kind == "question", daily.c.day >= since.date(),
-                       daily.c.day < min(until, closed).date())
+                .where(daily.c.kind == "question", daily.c.day >= store.local_date(since),
+                       daily.c.day < store.local_date(min(until, closed)))
                 .group_by(daily.c.day)):
             counts[d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d))] += int(n)
     if until > closed:
@@ -118,7 +123,7 @@ def _every_day(since: dt.datetime, until: dt.datetime, counts: collections.Count
     """One row per day of the period, 0 where nothing was asked (a chart shows the gaps)."""
     found = {(d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d))): n
              for d, n in counts.items()}
-    day, last = since.date(), until.date()
+    day, last = store.local_date(since), store.local_date(until)
     out = []
     while day < last:
         out.append({"day": day.isoformat(), "count": found.get(day, 0)})
@@ -200,14 +205,18 @@ def satisfaction(db: sa.Connection, since: dt.datetime, until: dt.datetime) -> d
 
 def report(engine: sa.Engine, days: int, until: dt.datetime | None = None) -> dict:
     """Every aggregate of the insights page for the last ``days`` days."""
-    since, end = window(days, until)
+    return report_between(engine, *window(days, until))
+
+
+def report_between(engine: sa.Engine, since: dt.datetime, end: dt.datetime) -> dict:
+    """Every aggregate of the insights page for ``[since, end)`` (Benin midnights)."""
     store.roll_up(engine, since, end)  # closed days not counted yet (once, by the 1st reader)
     with engine.connect() as db:
         rows = rollup(db, since, end)
         return {
-            "days": days,
-            "from": since.date().isoformat(),
-            "to": (end - dt.timedelta(days=1)).date().isoformat(),
+            "days": (store.local_date(end) - store.local_date(since)).days,
+            "from": store.local_date(since).isoformat(),
+            "to": (store.local_date(end) - dt.timedelta(days=1)).isoformat(),
             "questions": questions(rows, since, end, per_day(db, since, end)),
             "exchanges": exchanges(rows),
             "unanswered": unanswered(db, since, end),
