@@ -42,16 +42,7 @@ def on_procedures(d: Dialog, conv: Conversation, inbound: Inbound) -> Reply:
 
 
 def show_category(d: Dialog, conv: Conversation) -> Reply:
-    slug = conv.state["data"]["slug"]
-    try:
-        procedures = d.portal.procedures(category=slug)
-        categories = {c.slug: c for c in d.portal.categories()}
-    except PortalError:
-        return d.unavailable(conv)
-    lang = d.lang(conv)
-    title = pick(categories[slug].title, lang)[0] if slug in categories else slug
-    return chunks.listing(d, conv, title or slug,
-                          [Choice(f"proc:{p.slug}", short_title(p, lang)) for p in procedures])
+    return chunks.theme(d, conv, eservices_only=False)
 
 
 def on_category(d: Dialog, conv: Conversation, inbound: Inbound) -> Reply:

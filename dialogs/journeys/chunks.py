@@ -14,6 +14,9 @@ import math
 from dialogs.journeys.core import Dialog
 from dialogs.journeys.search import fold
 from dialogs.model import Choice, Conversation, Inbound, Reply
+from dialogs.texts import short_title
+from integrations.portal.errors import PortalError
+from integrations.portal.models import pick
 
 SPLIT_ABOVE = 30
 COMPACT_SPLIT_ABOVE = 12
@@ -87,3 +90,20 @@ def picked_range(d: Dialog, conv: Conversation, inbound: Inbound) -> Reply | Non
         return None
     data = {**conv.state["data"], "part": int(choice[len(PREFIX):])}
     return d.goto(conv, conv.state["at"], data)
+
+
+def theme(d: Dialog, conv: Conversation, *, eservices_only: bool) -> Reply:
+    """The procedures of the theme in the state's data (``slug``), titled with the theme's
+    name: every procedure when browsing the catalogue, the e-services only on "Faire une
+    demande".  Cut into ranges when long, like any list here."""
+    slug = conv.state["data"]["slug"]
+    try:
+        procedures = [p for p in d.portal.procedures(category=slug)
+                      if p.eservice or not eservices_only]
+        categories = {c.slug: c for c in d.portal.categories()}
+    except PortalError:
+        return d.unavailable(conv)
+    lang = d.lang(conv)
+    title = pick(categories[slug].title, lang)[0] if slug in categories else slug
+    return listing(d, conv, title or slug,
+                   [Choice(f"proc:{p.slug}", short_title(p, lang)) for p in procedures])

@@ -59,16 +59,7 @@ def on_eservices(d: Dialog, conv: Conversation, inbound: Inbound) -> Reply:
 
 def show_ecategory(d: Dialog, conv: Conversation) -> Reply:
     """The e-services of one theme."""
-    slug = conv.state["data"]["slug"]
-    try:
-        procedures = [p for p in d.portal.procedures(category=slug) if p.eservice]
-        categories = {c.slug: c for c in d.portal.categories()}
-    except PortalError:
-        return d.unavailable(conv)
-    lang = d.lang(conv)
-    title = pick(categories[slug].title, lang)[0] if slug in categories else slug
-    return chunks.listing(d, conv, title or slug,
-                          [Choice(f"proc:{p.slug}", short_title(p, lang)) for p in procedures])
+    return chunks.theme(d, conv, eservices_only=True)
 
 
 def on_ecategory(d: Dialog, conv: Conversation, inbound: Inbound) -> Reply:
@@ -195,14 +186,16 @@ def on_confirm(d: Dialog, conv: Conversation, inbound: Inbound) -> Reply:
                  "vous seront envoyés par SMS.")
     else:
         sent = _("Demande envoyée. Vous recevrez par SMS sa référence et comment payer.")
-    fee = _fee(d, data["slug"])
+    fee = fee_of(d, data["slug"])
     if fee and subscriber(conv.user) is not None:  # pay now, in the same conversation
         return d.goto(conv, "submitted", {"sent": sent, "after": key, "slug": data["slug"],
                                           "amount": fee}, push=False)
     return d.reply(conv, [sent], end=True, expects="nothing")
 
 
-def _fee(d: Dialog, slug: str) -> int | None:
+def fee_of(d: Dialog, slug: str) -> int | None:
+    """A request's fee: its form's when the portal gives one, else the procedure sheet's;
+    None when unknown or the portal is away (shown "à confirmer", never guessed)."""
     try:
         schema = d.portal.form(slug)
         if schema is not None and schema.fee_xof is not None:

@@ -17,6 +17,7 @@ import uuid
 
 from dialogs.i18n import money
 from dialogs.identity import owns
+from dialogs.journeys import eservice
 from dialogs.journeys.core import Dialog
 from dialogs.model import Choice, Conversation, Inbound, Reply
 from dialogs.phones import to_e164
@@ -74,7 +75,7 @@ def offer(d: Dialog, conv: Conversation, reference: str) -> Reply:
         return d.reply(conv, [_("Seul le numéro qui a fait la demande {ref} peut la payer.")
                               .format(ref=reference)], end=True, expects="nothing")
     due = req.payment
-    amount = due.amount_xof if due is not None else _cost(d, req.procedure)
+    amount = due.amount_xof if due is not None else eservice.fee_of(d, req.procedure)
     if due is not None and due.status == "paid":
         return d.reply(conv, [_("La demande {ref} est déjà payée.").format(ref=reference)],
                        end=True, expects="nothing")
@@ -96,17 +97,6 @@ def offer(d: Dialog, conv: Conversation, reference: str) -> Reply:
             if where else _("Pour confirmer : appelez le 135 (Allo Service Public).")],
             end=True, expects="nothing")
     return d.goto(conv, "pay", {"ref": reference, "slug": req.procedure, "amount": amount})
-
-
-def _cost(d: Dialog, slug: str) -> int | None:
-    """The fee when the portal's status does not say: the form's, else the sheet's."""
-    try:
-        schema = d.portal.form(slug)
-        if schema is not None and schema.fee_xof is not None:
-            return schema.fee_xof
-        return d.portal.procedure(slug).cost_xof
-    except PortalError:
-        return None
 
 
 def _what(d: Dialog, conv: Conversation) -> str:

@@ -22,6 +22,7 @@ from werkzeug.exceptions import HTTPException
 
 from . import events
 from .catalogue import CatalogueError, load_catalogue
+from .errors import error as _error
 from .faults import Faults, parse_faults
 from .gateway import XRoadGateway
 from .lifecycle import STATES, timeline
@@ -35,13 +36,6 @@ API_PREFIX = "/api/v1"
 OPERATORS = ["MTN MoMo", "Moov Money", "Celtiis Cash"]
 
 
-def _error(status: int, message: str, fields: dict[str, str] | None = None) -> Response:
-    body: dict[str, Any] = {"error": message}
-    if fields is not None:
-        body["fields"] = fields
-    response = jsonify(body)
-    response.status_code = status
-    return response
 
 
 def _same_secret(given: str | None, expected: str) -> bool:

@@ -25,6 +25,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, jsonify, request
 
 from . import events
+from .errors import error as _error
 from .lifecycle import AUTOMATIC
 from .state import EXTENSION, SandboxState, current_state
 from .validation import is_e164
@@ -37,13 +38,6 @@ OUTCOMES = ("succeeded", "failed")
 payments_api = Blueprint("portal_payments", __name__, url_prefix=API_PREFIX)
 
 
-def _error(status: int, message: str, fields: dict[str, str] | None = None) -> Response:
-    body: dict[str, Any] = {"error": message}
-    if fields is not None:
-        body["fields"] = fields
-    response = jsonify(body)
-    response.status_code = status
-    return response
 
 
 def _body(row: sqlite3.Row) -> dict[str, Any]:
