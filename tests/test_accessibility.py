@@ -9,19 +9,11 @@ network's screen.  Screenshots of the console go to ``test-artifacts/console-*.p
 
 from __future__ import annotations
 
-import os
-
 import pytest
-
-try:
-    from playwright.sync_api import expect
-except ImportError:  # pragma: no cover - the dev extra installs it
-    if os.environ.get("CI", "").lower() == "true":
-        raise
-    pytest.skip("playwright is not installed (make test installs it)", allow_module_level=True)
 
 from dialogs.handoff import Exchange
 from tests.axe import check
+from tests.browser import expect  # skips the module without Playwright
 from tests.conftest import artifacts_dir
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestRemovedIn10Warning")

@@ -10,20 +10,12 @@ citizen's request to the row on the agent's screen to ``test-artifacts/handoff-b
 from __future__ import annotations
 
 import json
-import os
 import re
 import time
 
 import pytest
 
-try:
-    from playwright.sync_api import expect
-except ImportError:  # pragma: no cover - the dev extra installs it
-    if os.environ.get("CI", "").lower() == "true":
-        raise
-    pytest.skip("playwright is not installed (make test installs it)", allow_module_level=True)
-
-
+from tests.browser import expect  # skips the module without Playwright
 from tests.conftest import artifacts_dir, wait_for
 
 WAIT = 15_000

@@ -7,20 +7,12 @@ fail.  Each journey leaves a screenshot in ``test-artifacts/``.
 
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
 
-try:
-    from playwright.sync_api import expect
-except ImportError:  # pragma: no cover - the dev extra installs it
-    if os.environ.get("CI", "").lower() == "true":
-        raise
-    pytest.skip("playwright is not installed (make test installs it)", allow_module_level=True)
-
-
 from channels.webchat import push
+from tests.browser import expect  # skips the module without Playwright
 from tests.conftest import artifacts_dir
 
 # pytest-playwright's own base_url fixture trips a pytest deprecation warning: not ours to fix.

@@ -9,17 +9,10 @@ without Playwright except under ``CI=true``.
 from __future__ import annotations
 
 import datetime as dt
-import os
 
 import pytest
 
-try:
-    from playwright.sync_api import expect
-except ImportError:  # pragma: no cover - the dev extra installs it
-    if os.environ.get("CI", "").lower() == "true":
-        raise
-    pytest.skip("playwright is not installed (make test installs it)", allow_module_level=True)
-
+from tests.browser import expect  # skips the module without Playwright
 from tests.conftest import artifacts_dir
 from tests.ussd_phone import Phone
 

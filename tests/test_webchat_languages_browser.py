@@ -8,18 +8,10 @@ Screenshots of the widget in each language are left in ``test-artifacts/widget-<
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-try:
-    from playwright.sync_api import expect
-except ImportError:  # pragma: no cover - the dev extra installs it
-    if os.environ.get("CI", "").lower() == "true":
-        raise
-    pytest.skip("playwright is not installed (make test installs it)", allow_module_level=True)
-
 from channels.webchat.labels import labels
+from tests.browser import expect  # skips the module without Playwright
 from tests.conftest import artifacts_dir
 from tests.fakes.serving import serve
 from tests.test_browser import HOST_PAGE, WAIT, sites  # noqa: F401 - the fixture
