@@ -1,0 +1,106 @@
+"""The insights' acceptance check, played as it will be: known traffic on SMS and USSD (popular
+questions, unanswerable ones carrying a phone number, an NPI and a name, USSD callers leaving
+the criminal-record form at given steps, callers who complete it and are offered to pay, menu
+navigation, hand-offs), then ``/agent/insights.json`` read by a supervisor, every figure
+compared with what was played, and by an agent (403)."""
+
+from __future__ import annotations
+
+import json
+
+from tests.test_insights import Console, sms, supervised_app, to_casier_form
+from tests.ussd_phone import Phone
+
+ANSWERS = ("1234567890", "KOFFI", "Jean", "05/03/1990", "Cotonou", "1")
+"""The criminal record's six steps: NPI, name, first names, birth date, birth place, motive."""
+UNANSWERABLE = (
+    "Bonjour je m'appelle Kofi Adjovi, mon numéro est +229 01 97 12 34 56, le match de foot "
+    "est à quelle heure",
+    "mon NPI 1234567890 je veux jouer au loto ce soir",
+)
+SECRETS = ("Kofi", "Adjovi", "1234567890", "97 12", "0197", "+229", "KOFFI", "Jean",
+           "Cotonou")
+
+
+def _form(client, number: str, answers: int) -> Phone:
+    """A caller on the criminal record's form who typed the first ``answers`` answers."""
+    phone = Phone(client, number)
+    assert to_casier_form(phone).startswith("Étape 1/6")
+    if answers:
+        phone.press(*ANSWERS[:answers])
+    return phone
+
+
+def _end(client, phone: Phone, status: str = "Incomplete") -> None:
+    """Africa's Talking's end-of-session notification."""
+    assert client.post("/ussd/events", data={
+        "sessionId": phone.session, "phoneNumber": phone.number, "status": status,
+        "hopsCount": "9", "serviceCode": "*202#"}).status_code == 200
+
+
+def test_heldout_traffic_reads_back_exactly(make_app, at_fake):
+    fake, _ = at_fake
+    app = supervised_app(make_app, at_fake)
+    for i in range(3):
+        sms(app, fake, f"+22901970004{i:02d}", "prix du passeport")
+    for i in range(2):
+        sms(app, fake, f"+22901970005{i:02d}", "casier judiciaire documents")
+    for i, text in enumerate(UNANSWERABLE):
+        sms(app, fake, f"+22901970006{i:02d}", text)
+    sms(app, fake, "+2290197000700", "AGENT")
+    sms(app, fake, "+2290197000701", "parler à un agent")
+    client = app.test_client()
+    # a question typed on the USSD menu is refused there (a screen takes its numbers)
+    asker = Phone(client, "+2290197000800")
+    asker.dial()
+    assert "Choix invalide" in asker.press("1", "prix du passeport")
+    # menu navigation to a procedure's sheet: not a question
+    browser = Phone(client, "+2290197000801")
+    browser.dial()
+    assert "1 900" in browser.press("1", "1", "1", "1")
+    _end(client, browser, "Success")
+    # leaving the form: two at step 3 (first names) told by the gateway, one at step 5
+    # (birth place) by time-out (no notification), one on the review screen
+    for i in range(2):
+        _end(client, _form(client, f"+22901970009{i:02d}", 2))
+    _form(client, "+2290197000910", 4)
+    _end(client, _form(client, "+2290197000911", 6))
+    # completing it: sent, then offered to pay now (the form's fee), and hanging up there
+    done = _form(client, "+2290197000920", 6)
+    done.press("98")
+    assert "Demande envoyée" in done.press("1")
+    _end(client, done, "Success")
+
+    supervisor = Console(app, "eve")
+    app.extensions["guichet"].events.flush()
+    response = supervisor.json("/agent/insights.json?days=1")
+    assert response.status_code == 200
+    data = response.get_json()
+    q = data["questions"]
+    # typed questions only: 3 + 2 popular, 2 unanswerable, "parler à un agent"
+    assert q["count"] == 8
+    assert q["by_procedure"] == [{"procedure": "passeport", "count": 3},
+                                 {"procedure": "casier-judiciaire", "count": 2}]
+    assert q["by_aspect"] == [{"aspect": "cost", "count": 3},
+                              {"aspect": "documents", "count": 2}]
+    assert q["by_channel"] == [{"channel": "sms", "count": 8}]
+    assert q["by_language"] == [{"language": "fr", "count": 8}]
+    unanswered = data["unanswered"]
+    assert sorted(r["count"] for r in unanswered) == [1, 1]
+    assert all(r["channel"] == "sms" and r["language"] == "fr" for r in unanswered)
+    assert any("match de foot" in r["text"] for r in unanswered)
+    assert any("jouer au loto" in r["text"] for r in unanswered)
+    funnel = {r["step"]: (r["reached"], r["abandoned"]) for r in data["ussd_funnel"]
+              if r["eservice"] == "casier-judiciaire"}
+    assert funnel == {"npi": (5, 0), "nom": (5, 0), "prenoms": (5, 2),
+                      "date_naissance": (3, 0), "lieu_naissance": (3, 1), "motif": (2, 0),
+                      "confirm": (2, 1), "submitted": (1, 0)}
+    assert [r["step"] for r in data["ussd_funnel"]][-2:] == ["confirm", "submitted"]
+    assert data["handoffs"]["count"] == 2
+    assert data["handoffs"]["by_reason"] == [{"reason": "asked", "count": 2}]
+    assert data["satisfaction"]["count"] == 0
+    raw = json.dumps(data, ensure_ascii=False)
+    for secret in SECRETS:
+        assert secret not in raw, secret
+    agent = Console(app, "awa")
+    assert agent.json("/agent/insights.json?days=1").status_code == 403
