@@ -104,3 +104,23 @@ def test_heldout_traffic_reads_back_exactly(make_app, at_fake):
         assert secret not in raw, secret
     agent = Console(app, "awa")
     assert agent.json("/agent/insights.json?days=1").status_code == 403
+
+
+def test_a_caller_who_left_on_the_review_screen_resumes_there_and_sends(make_app, at_fake):
+    """The draft of a form answered to the end is kept at "every answer given": calling back
+    and resuming shows the review again (it used to end the call on an error), and the funnel
+    counts the second call as sent, the first as left on the review."""
+    app = supervised_app(make_app, at_fake)
+    client = app.test_client()
+    first = _form(client, "+2290197000930", 6)
+    assert first.screen.startswith("Vérifiez")
+    _end(client, first)
+    again = Phone(client, first.number)
+    assert "Reprendre votre demande" in again.dial()
+    assert again.press("1").startswith("Vérifiez : Casier judiciaire")
+    again.press("98")
+    assert "Demande envoyée" in again.press("1")
+    app.extensions["guichet"].events.flush()
+    data = Console(app, "eve").json("/agent/insights.json?days=1").get_json()
+    funnel = {r["step"]: (r["reached"], r["abandoned"]) for r in data["ussd_funnel"]}
+    assert funnel["confirm"] == (2, 1) and funnel["submitted"] == (1, 0)
