@@ -124,3 +124,20 @@ def test_a_caller_who_left_on_the_review_screen_resumes_there_and_sends(make_app
     data = Console(app, "eve").json("/agent/insights.json?days=1").get_json()
     funnel = {r["step"]: (r["reached"], r["abandoned"]) for r in data["ussd_funnel"]}
     assert funnel["confirm"] == (2, 1) and funnel["submitted"] == (1, 0)
+
+
+def test_yes_to_a_review_by_sms_is_a_form_answer_not_a_question(make_app, at_fake):
+    """"oui" typed on the review screen is read by the NLU (affirm) but answers the form:
+    one exchange, not a question, and the form counts as sent."""
+    fake, _ = at_fake
+    app = supervised_app(make_app, at_fake)
+    number = "+2290197000940"
+    assert "Étape 1/6" in sms(app, fake, number, "je veux demander un casier judiciaire")
+    for answer in ANSWERS:
+        sms(app, fake, number, answer)
+    assert "Demande envoyée" in sms(app, fake, number, "oui")
+    app.extensions["guichet"].events.flush()
+    data = Console(app, "eve").json("/agent/insights.json?days=1").get_json()
+    assert data["questions"]["count"] == 1
+    assert data["questions"]["by_intent"] == [{"intent": "start_eservice", "count": 1}]
+    assert data["exchanges"]["count"] == 8

@@ -97,7 +97,7 @@ def observe(d: Dialog, conv: Conversation, inbound: Inbound, reply: Reply,
     """The event of the step just taken: ``before`` is the screen it was taken on,
     ``understood`` what the NLU read in it (empty when it read nothing)."""
     at = conv.state.get("at")
-    if understood:
+    if understood and not understood.get("screen_answer"):
         kind = "question"
     elif inbound.choice:
         kind = "choice"

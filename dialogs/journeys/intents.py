@@ -220,13 +220,22 @@ DENY = {"confirm": "cancel", "resume": "no", "submitted": "done", "pay_confirm":
 
 
 def affirm(d: Dialog, conv: Conversation, found: Found) -> Reply | None:
-    answer = AFFIRM.get(conv.state.get("at", ""))
-    return None if answer is None else d.step(conv, via(conv, choice=answer))
+    return _yes_no(d, conv, AFFIRM.get(conv.state.get("at", "")))
 
 
 def deny(d: Dialog, conv: Conversation, found: Found) -> Reply | None:
-    answer = DENY.get(conv.state.get("at", ""))
-    return None if answer is None else d.step(conv, via(conv, choice=answer))
+    return _yes_no(d, conv, DENY.get(conv.state.get("at", "")))
+
+
+def _yes_no(d: Dialog, conv: Conversation, answer: str | None) -> Reply | None:
+    """Pick ``answer`` on the screen as if it had been chosen.  Within this hop (``restep``:
+    the hop's transcript line and insights event are the typed words'), and as an answer to
+    the screen's question, not a question of the citizen's (the insights count questions)."""
+    if answer is None:
+        return None
+    if isinstance(conv.state.get("nlu"), dict):
+        conv.state["nlu"]["screen_answer"] = True
+    return d.restep(conv, via(conv, choice=answer))
 
 
 INTENTS: dict[str, Intent] = {
