@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 
+from tests.conftest import wait_for
 from tests.test_insights import Console, sms, supervised_app, to_casier_form
 from tests.ussd_phone import Phone
 
@@ -102,8 +103,15 @@ def test_heldout_traffic_reads_back_exactly(make_app, at_fake):
     raw = json.dumps(data, ensure_ascii=False)
     for secret in SECRETS:
         assert secret not in raw, secret
+    page = supervisor.client.get("/agent/insights?days=1")
+    sheet = supervisor.client.get("/agent/insights.csv?days=1")
+    assert page.status_code == 200 and sheet.status_code == 200
+    assert "match de foot" in page.text and "jouer au loto" in sheet.get_data(as_text=True)
+    for secret in SECRETS:
+        assert secret not in page.text and secret not in sheet.get_data(as_text=True), secret
     agent = Console(app, "awa")
     assert agent.json("/agent/insights.json?days=1").status_code == 403
+    assert agent.client.get("/agent/insights").status_code == 403
 
 
 def test_a_caller_who_left_on_the_review_screen_resumes_there_and_sends(make_app, at_fake):
@@ -141,3 +149,24 @@ def test_yes_to_a_review_by_sms_is_a_form_answer_not_a_question(make_app, at_fak
     assert data["questions"]["count"] == 1
     assert data["questions"]["by_intent"] == [{"intent": "start_eservice", "count": 1}]
     assert data["exchanges"]["count"] == 8
+
+
+def test_a_rating_after_the_hand_back_is_read_and_is_no_question(make_app, at_fake):
+    fake, _ = at_fake
+    app = supervised_app(make_app, at_fake)
+    number = "+2290197000950"
+    sms(app, fake, number, "parler à un agent")
+    agent = Console(app, "awa")
+    headers = {"Accept": "application/json", "X-CSRFToken": agent.token}
+    taken = agent.client.post("/agent/next", headers=headers, data={"csrf_token": agent.token})
+    assert taken.status_code == 200
+    assert agent.client.post(f"/agent/c/{taken.get_json()['id']}/close", headers=headers,
+                             data={"csrf_token": agent.token}).status_code == 200
+    wait_for(lambda: any("satisfait" in m for m in fake.messages_to(number)))
+    assert "Merci" in sms(app, fake, number, "4")
+    app.extensions["guichet"].events.flush()
+    data = Console(app, "eve").json("/agent/insights.json?days=1").get_json()
+    assert data["satisfaction"]["count"] == 1 and data["satisfaction"]["mean"] == 4.0
+    assert data["questions"]["count"] == 1  # "parler à un agent"; the rating is an answer
+    assert data["handoffs"] == {"count": 1, "by_reason": [{"reason": "asked", "count": 1}],
+                                "by_channel": [{"channel": "sms", "count": 1}]}
