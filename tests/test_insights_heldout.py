@@ -170,3 +170,23 @@ def test_a_rating_after_the_hand_back_is_read_and_is_no_question(make_app, at_fa
     assert data["questions"]["count"] == 1  # "parler à un agent"; the rating is an answer
     assert data["handoffs"] == {"count": 1, "by_reason": [{"reason": "asked", "count": 1}],
                                 "by_channel": [{"channel": "sms", "count": 1}]}
+
+
+def test_a_procedure_the_catalogue_lacks_is_listed_unanswered_and_masked(make_app, at_fake):
+    """Told "not in the catalogue" (and the 135), the citizen got no answer to the question:
+    the supervisor reads it among the unanswered ones, without the name or the number."""
+    fake, _ = at_fake
+    app = supervised_app(make_app, at_fake)
+    reply = sms(app, fake, "+2290197000960",
+                "je m'appelle Kofi Adjovi, 0197123456, comment avoir un permis de chasse")
+    assert "catalogue" in reply
+    app.extensions["guichet"].events.flush()
+    data = Console(app, "eve").json("/agent/insights.json?days=1").get_json()
+    assert data["questions"]["count"] == 1 and data["questions"]["answered"] == 0
+    [row] = data["unanswered"]
+    assert "permis de chasse" in row["text"] and row["count"] == 1
+    for secret in ("Kofi", "Adjovi", "0197", "123456"):
+        assert secret not in row["text"]
+    page = Console(app, "eve").client.get("/agent/insights?days=1").text
+    assert '<strong data-figure="last-week-unanswered">1</strong>' in page
+    assert '<strong data-figure="now-answered">0</strong>' in page  # still not in it

@@ -135,6 +135,9 @@ def not_in_catalogue(d: Dialog, conv: Conversation, found: Found) -> Reply:
     _ = d.t(conv)
     name = " ".join(found.get("unknown_procedure", [])[:1]) or _("cette démarche")
     conv.state["nlu"]["procedure"] = None
+    # the catalogue has no answer: the insights list it with the questions left unanswered,
+    # where a supervisor sees which procedures citizens look for in vain
+    conv.state["nlu"]["answered"] = False
     return d.prefixed(d.home(conv), _(
         "Je ne trouve pas \"{name}\" dans le catalogue des démarches. Appelez le 135 "
         "(Allo Service Public) ou cherchez sur service-public.bj. Ou choisissez :").format(
