@@ -6,6 +6,7 @@ compared with what was played, and by an agent (403)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from tests.conftest import wait_for
@@ -190,3 +191,24 @@ def test_a_procedure_the_catalogue_lacks_is_listed_unanswered_and_masked(make_ap
     page = Console(app, "eve").client.get("/agent/insights?days=1").text
     assert '<strong data-figure="last-week-unanswered">1</strong>' in page
     assert '<strong data-figure="now-answered">0</strong>' in page  # still not in it
+
+
+def test_a_ussd_call_over_midnight_is_one_caller_in_the_funnel(engine):
+    """The session hash changes every day, but not within one USSD call: a caller who
+    answered step 1 before midnight (UTC) and step 2 after it gave up at step 2 only."""
+    from channels import migrate
+    from channels.events import EventRecorder
+    from dialogs.insights import Event
+    from dialogs.insights.report import report
+
+    migrate.upgrade(engine)
+    midnight = dt.datetime.now(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    recorder = EventRecorder(engine, "secret-of-this-test")
+    for seconds, step, no in ((-20, "npi", 1), (10, "nom", 2)):
+        recorder.record(Event(channel="ussd", lang="fr", kind="answer", session="ATUid_night",
+                              at=(midnight + dt.timedelta(seconds=seconds)).timestamp(),
+                              state="form", eservice="casier-judiciaire", step=step,
+                              step_no=no))
+    recorder.flush()
+    funnel = {r["step"]: (r["reached"], r["abandoned"]) for r in report(engine, 2)["ussd_funnel"]}
+    assert funnel == {"npi": (1, 0), "nom": (1, 1)}
