@@ -122,8 +122,13 @@ class EventRecorder:
 
     def session_hash(self, channel: str, session: str, day: dt.date) -> str:
         """A keyed hash of the session, changing every day: a funnel needs one session's
-        events together, nothing needs a citizen's sessions linked across days.  A session's
-        hops come together: the last few hashes are remembered."""
+        events together, nothing needs a citizen's sessions linked across days (a USSD
+        session is one call: its hash does not change at midnight).  A session's hops come
+        together: the last few hashes are remembered."""
+        if channel == "ussd":
+            # A gateway session id names one call of a few minutes: nothing to unlink across
+            # days, and a call over midnight must stay one caller in the funnel.
+            day = dt.date.min
         ident = (channel, session, day)
         found = self._hashes.get(ident)
         if found is None:

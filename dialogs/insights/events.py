@@ -97,7 +97,7 @@ def observe(d: Dialog, conv: Conversation, inbound: Inbound, reply: Reply,
     """The event of the step just taken: ``before`` is the screen it was taken on,
     ``understood`` what the NLU read in it (empty when it read nothing)."""
     at = conv.state.get("at")
-    if understood:
+    if understood and not understood.get("screen_answer"):
         kind = "question"
     elif inbound.choice:
         kind = "choice"
@@ -107,8 +107,11 @@ def observe(d: Dialog, conv: Conversation, inbound: Inbound, reply: Reply,
         kind = "start"
     eservice, step, step_no = form_position(d, conv)
     outcome = None
-    if before == "confirm" and reply.end and conv.state.get("submit_key"):
-        eservice = eservice or (conv.state.get("data") or {}).get("slug")
+    if before == "confirm" and conv.state.get("submit_key") and (reply.end or at == "submitted"):
+        # Sent: the reply ends the session, or (a fee to pay) moves on to the "submitted"
+        # screen that offers to pay now, where form_position sees no form any more.
+        data = conv.state.get("data") or {}
+        eservice = eservice or (data.get("slug") if isinstance(data, dict) else None)
         step, step_no, outcome = "submitted", None, "submitted"
     elif reply.end:
         outcome = "end"

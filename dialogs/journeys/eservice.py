@@ -225,6 +225,15 @@ def on_resume(d: Dialog, conv: Conversation, inbound: Inbound) -> Reply:
     draft = d.draft(conv)
     if choice == "yes" and draft:
         d.home(conv)
+        try:
+            schema = d.portal.form(draft["slug"])
+        except PortalError:
+            return d.unavailable(conv)
+        if schema is None:  # the portal withdrew the e-service meanwhile
+            d.drop_draft(conv)
+            return d.home(conv)
+        if draft["i"] >= len(schema.fields):  # every answer given: left on the review screen
+            return d.goto(conv, "confirm", {"slug": draft["slug"], "answers": draft["answers"]})
         return d.goto(conv, "form", {"slug": draft["slug"], "i": draft["i"],
                                      "answers": draft["answers"]})
     if choice in ("yes", "no"):

@@ -135,6 +135,9 @@ def not_in_catalogue(d: Dialog, conv: Conversation, found: Found) -> Reply:
     _ = d.t(conv)
     name = " ".join(found.get("unknown_procedure", [])[:1]) or _("cette démarche")
     conv.state["nlu"]["procedure"] = None
+    # the catalogue has no answer: the insights list it with the questions left unanswered,
+    # where a supervisor sees which procedures citizens look for in vain
+    conv.state["nlu"]["answered"] = False
     return d.prefixed(d.home(conv), _(
         "Je ne trouve pas \"{name}\" dans le catalogue des démarches. Appelez le 135 "
         "(Allo Service Public) ou cherchez sur service-public.bj. Ou choisissez :").format(
@@ -220,13 +223,22 @@ DENY = {"confirm": "cancel", "resume": "no", "submitted": "done", "pay_confirm":
 
 
 def affirm(d: Dialog, conv: Conversation, found: Found) -> Reply | None:
-    answer = AFFIRM.get(conv.state.get("at", ""))
-    return None if answer is None else d.step(conv, via(conv, choice=answer))
+    return _yes_no(d, conv, AFFIRM.get(conv.state.get("at", "")))
 
 
 def deny(d: Dialog, conv: Conversation, found: Found) -> Reply | None:
-    answer = DENY.get(conv.state.get("at", ""))
-    return None if answer is None else d.step(conv, via(conv, choice=answer))
+    return _yes_no(d, conv, DENY.get(conv.state.get("at", "")))
+
+
+def _yes_no(d: Dialog, conv: Conversation, answer: str | None) -> Reply | None:
+    """Pick ``answer`` on the screen as if it had been chosen.  Within this hop (``restep``:
+    the hop's transcript line and insights event are the typed words'), and as an answer to
+    the screen's question, not a question of the citizen's (the insights count questions)."""
+    if answer is None:
+        return None
+    if isinstance(conv.state.get("nlu"), dict):
+        conv.state["nlu"]["screen_answer"] = True
+    return d.restep(conv, via(conv, choice=answer))
 
 
 INTENTS: dict[str, Intent] = {
