@@ -1,0 +1,102 @@
+"""A catalogue written apart from ours, served the way ``make run`` serves it
+(``SANDBOX_CATALOGUE``): close names must not be confused, and a question about a procedure the
+catalogue lacks is refused with the way forward, never answered with a neighbour's facts.
+
+The cases come from a 150-procedure held-out catalogue played against a running service: each
+one is a failure seen there."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pytest
+import yaml
+
+from integrations.portal.sandbox import create_sandbox_app, serve_in_thread, stop_server
+from nlu.testing import shared_model
+from tests.sms_texter import Texter
+
+_numbers = itertools.count(1)
+
+
+def _proc(slug: str, category: str, fr: str, en: str | None, cost: int | None,
+          delay: str | None, **extra) -> dict:
+    title = {"fr": fr} | ({"en": en} if en else {})
+    return {"slug": slug, "category": category, "title": title,
+            "abbreviations": extra.pop("abbreviations", []),
+            "summary": {"fr": fr + "."}, "cost_xof": cost, "cost_note": None,
+            "delay": None if delay is None else {"fr": delay},
+            "validity": None, "documents": None, "where": {"fr": "Mairie"},
+            "online": "no", "online_url": None, **extra}
+
+
+PROCEDURES = [
+    _proc("nationalite", "papiers", "Certificat de nationalité béninoise",
+          "Certificate of Beninese nationality", 5000, "48 heures",
+          keywords={"fr": ["nationalité"]}, abbreviations=["CNB"]),
+    _proc("non-faillite", "justice", "Certificat de non-faillite", "Non-bankruptcy certificate",
+          2500, "1 mois"),
+    _proc("residence", "papiers", "Certificat de résidence", "Residence certificate", 1000,
+          "24 heures"),
+    _proc("permis-construire", "habitat", "Permis de construire", "Building permit", None,
+          "10 jours", keywords={"fr": ["autorisation de bâtir"]}),
+    _proc("permis-conduire", "route", "Permis de conduire", "Driving licence", 0,
+          "5 jours ouvrables"),
+    _proc("duplicata-permis", "route", "Duplicata du permis de conduire",
+          "Duplicate driving licence", 7500, None),
+]
+CATEGORIES = [{"slug": s, "title": {"fr": fr}} for s, fr in (
+    ("papiers", "Papiers d'identité"), ("justice", "Justice et droits"),
+    ("habitat", "Urbanisme et foncier"), ("route", "Conduite et véhicules"))]
+
+
+def entries() -> list[dict]:
+    return [{"slug": p["slug"], "title": p["title"], "abbreviations": p["abbreviations"],
+             "keywords": p.get("keywords") or {}} for p in PROCEDURES]
+
+
+def procedures_of(text: str) -> list[str]:
+    model = shared_model().with_catalogue(entries())
+    return [e["value"] for e in model.parse(text)["entities"] if e["entity"] == "procedure"]
+
+
+@pytest.fixture
+def heldout_app(tmp_path: Path, make_app, at_fake):
+    """Guichet on a sandbox portal serving the held-out catalogue file."""
+    path = tmp_path / "heldout.yaml"
+    path.write_text(yaml.safe_dump({"version": 1, "categories": CATEGORIES,
+                                    "procedures": PROCEDURES}, allow_unicode=True),
+                    encoding="utf-8")
+    portal = create_sandbox_app(db_path=str(tmp_path / "heldout.db"), catalogue_path=path)
+    url, server = serve_in_thread(portal)
+    fake, at_url = at_fake
+    app = make_app(PORTAL_URL=url, AT_USERNAME=fake.username, AT_API_KEY=fake.api_key,
+                   AT_API_URL=at_url)
+    app.extensions["guichet"].nlu.warm()
+    yield app, fake
+    stop_server(server)
+
+
+def ask(heldout_app, text: str) -> str:
+    app, fake = heldout_app
+    return Texter(app.test_client(), fake, f"+22901971{next(_numbers):05d}").text(text)
+
+
+def test_an_exact_name_beats_a_near_miss_on_a_longer_one():
+    # "certificat de nationalite" is one letter-run away from "certificat de non-faillite":
+    # the word "nationalité" names its procedure exactly, the fuzzy reading is a guess
+    assert procedures_of("Quel est le délai pour un certificat de nationalité ?") == [
+        "nationalite"]
+    assert procedures_of("certificat de nationalite ou le demander") == ["nationalite"]
+    # a real misspelling of the whole name still finds it
+    assert procedures_of("certificat de non faillitte combien") == ["non-faillite"]
+    assert procedures_of("permis de construir delai") == ["permis-construire"]
+
+
+def test_close_names_answer_with_their_own_facts(heldout_app):
+    answer = ask(heldout_app, "certificat de nationalité c'est combien et quel délai ?")
+    assert "nationalite" in answer and "5 000" in answer and "48 heures" in answer
+    assert "faillite" not in answer
+    answer = ask(heldout_app, "Combien coûte un duplicata du permis de conduire ?")
+    assert "Duplicata" in answer and "7 500" in answer
