@@ -100,3 +100,13 @@ def test_close_names_answer_with_their_own_facts(heldout_app):
     assert "faillite" not in answer
     answer = ask(heldout_app, "Combien coûte un duplicata du permis de conduire ?")
     assert "Duplicata" in answer and "7 500" in answer
+
+
+@pytest.mark.parametrize("question", ["divorce délai", "adoption d'un enfant combien",
+                                      "brevet d'invention quel délai ?"])
+def test_a_fee_or_delay_of_something_unknown_is_refused_with_the_way_forward(heldout_app,
+                                                                              question):
+    answer = ask(heldout_app, question)
+    assert "135" in answer and "service-public.bj" in answer, answer
+    assert "compris" not in answer  # not "not understood": it asked about a procedure
+    assert not any(p["title"]["fr"].split(" (")[0] in answer for p in PROCEDURES), answer

@@ -71,6 +71,12 @@ def understand(d: Dialog, conv: Conversation, text: str) -> Reply:
         values = found.setdefault(entity.get("entity", ""), [])
         if entity.get("value") not in values:
             values.append(entity.get("value"))
+    if name == "out_of_scope" and aspects and not procedures:
+        # "divorce délai", "adoption combien": a fee or a delay asked of something the
+        # catalogue does not name. Refused with the way forward (135, service-public.bj),
+        # not "not understood", which would send the citizen round the same question.
+        conv.state["misses"] = 0
+        return not_in_catalogue(d, conv, found)
     handler = INTENTS.get(name)
     reply = handler(d, conv, found) if handler is not None else None
     if reply is None:
