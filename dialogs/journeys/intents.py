@@ -76,6 +76,7 @@ def understand(d: Dialog, conv: Conversation, text: str) -> Reply:
         # catalogue does not name. Refused with the way forward (135, service-public.bj),
         # not "not understood", which would send the citizen round the same question.
         conv.state["misses"] = 0
+        conv.state["nlu"]["answered"] = False  # the insights show what the catalogue lacks
         return not_in_catalogue(d, conv, found)
     handler = INTENTS.get(name)
     reply = handler(d, conv, found) if handler is not None else None
