@@ -41,6 +41,8 @@ PROCEDURES = [
           "24 heures"),
     _proc("permis-construire", "habitat", "Permis de construire", "Building permit", None,
           "10 jours", keywords={"fr": ["autorisation de bâtir"]}),
+    _proc("releve-bac", "ecole", "Relevé de notes du baccalauréat", None, 3000, "1 mois",
+          keywords={"fr": ["relevé du bac"]}),
     _proc("permis-conduire", "route", "Permis de conduire", "Driving licence", 0,
           "5 jours ouvrables"),
     _proc("duplicata-permis", "route", "Duplicata du permis de conduire",
@@ -48,7 +50,7 @@ PROCEDURES = [
 ]
 CATEGORIES = [{"slug": s, "title": {"fr": fr}} for s, fr in (
     ("papiers", "Papiers d'identité"), ("justice", "Justice et droits"),
-    ("habitat", "Urbanisme et foncier"), ("route", "Conduite et véhicules"))]
+    ("habitat", "Urbanisme et foncier"), ("ecole", "École et diplômes"), ("route", "Conduite et véhicules"))]
 
 
 def entries() -> list[dict]:
@@ -110,3 +112,13 @@ def test_a_fee_or_delay_of_something_unknown_is_refused_with_the_way_forward(hel
     assert "135" in answer and "service-public.bj" in answer, answer
     assert "compris" not in answer  # not "not understood": it asked about a procedure
     assert not any(p["title"]["fr"].split(" (")[0] in answer for p in PROCEDURES), answer
+
+
+def test_a_name_the_word_list_misses_is_found_by_the_words_of_its_title(heldout_app):
+    # "du bac" for "du baccalauréat", "notes" in the middle: no keyword names it, the title's
+    # words do, as typing them in "Rechercher" would
+    answer = ask(heldout_app, "Combien pour le relevé de notes du bac ?")
+    assert "Releve de notes du baccalaureat" in answer and "3 000" in answer, answer
+    # question words alone name nothing: asked which procedure, no facts given
+    answer = ask(heldout_app, "combien ça coûte ?")
+    assert "F CFA" not in answer

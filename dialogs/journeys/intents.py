@@ -11,7 +11,7 @@ import logging
 import re
 from collections.abc import Callable
 
-from dialogs.journeys import eservice, language, people, tracking
+from dialogs.journeys import eservice, language, people, search, tracking
 from dialogs.journeys.core import Dialog, via
 from dialogs.model import Conversation, Reply
 from dialogs.references import normalise as normalise_reference
@@ -42,6 +42,8 @@ their answers type in French.  A message in Fon, Yoruba or English is a delibera
 _WORD = re.compile(r"[^\W\d_]+")
 
 Found = dict[str, list[str]]
+MESSAGE = "_message"
+"""The message itself, beside the entities found in it (for the title search)."""
 Intent = Callable[[Dialog, Conversation, Found], "Reply | None"]
 
 
@@ -78,6 +80,7 @@ def understand(d: Dialog, conv: Conversation, text: str) -> Reply:
         conv.state["misses"] = 0
         conv.state["nlu"]["answered"] = False  # the insights show what the catalogue lacks
         return not_in_catalogue(d, conv, found)
+    found[MESSAGE] = [text[:1000]]
     handler = INTENTS.get(name)
     reply = handler(d, conv, found) if handler is not None else None
     if reply is None:
@@ -155,12 +158,29 @@ def ask_procedure(d: Dialog, conv: Conversation, found: Found) -> Reply | None:
     variants = found.get("variant", [])
     if not slugs and found.get("unknown_procedure"):
         return not_in_catalogue(d, conv, found)
+    if not slugs:
+        slugs = _named_by_title(d, conv, found)
     if len(slugs) > 1:
         return d.goto(conv, "clarify", {"slugs": slugs[:5], "aspects": aspects})
     if not slugs:
         return d.prefixed(d.goto(conv, "procedures"), _("De quelle démarche s'agit-il ?"))
     return d.goto(conv, "sheet", {"slug": slugs[0], "aspects": aspects,
                                   "variant": variants[0] if variants else None})
+
+
+def _named_by_title(d: Dialog, conv: Conversation, found: Found) -> list[str]:
+    """The procedures the question names by the words of their title, when the NLU's word list
+    caught none ("relevé de notes du bac"): the same search as "Rechercher"."""
+    text = " ".join(found.get(MESSAGE, []))
+    if not text:
+        return []
+    try:
+        named = search.named_in(d.portal.procedures(), text, d.lang(conv))
+    except PortalError:
+        return []
+    if named:
+        conv.state["nlu"]["procedure"] = named[0].slug
+    return [p.slug for p in named]
 
 
 def start_eservice(d: Dialog, conv: Conversation, found: Found) -> Reply | None:

@@ -85,6 +85,31 @@ def matches(procedures: list[Procedure], text: str, lang: str) -> list[Procedure
     return [p for _s, p in scored]
 
 
+NAMED_MIN_WORDS = 2
+NAMED_MAX_RESULTS = 3
+"""A question's words read as a typed name: at least two words in a row, and a few matches at
+most (more is a guess, not a name)."""
+
+
+def named_in(procedures: list[Procedure], text: str, lang: str) -> list[Procedure]:
+    """The procedures a question names by the start of their title's words, when the NLU named
+    none: "combien pour le relevé de notes du bac" holds "relevé notes bac", every word the
+    start of a word of "Relevé de notes du baccalauréat".
+
+    The longest run of consecutive words (stopwords left out) that matches between one and
+    :data:`NAMED_MAX_RESULTS` procedures wins; a single word never does ("combien", "permis"),
+    so the question words around a name cannot pick a procedure on their own."""
+    terms = _query(text[:200])
+    for size in range(min(len(terms), 6), NAMED_MIN_WORDS - 1, -1):
+        for start in range(len(terms) - size + 1):
+            run = terms[start:start + size]
+            scored = [(s, p) for p in procedures if (s := _score(p, run, lang))]
+            if 0 < len(scored) <= NAMED_MAX_RESULTS:
+                scored.sort(key=lambda sp: (-sp[0], len(short_title(sp[1], lang))))
+                return [p for _s, p in scored]
+    return []
+
+
 def by_code(procedures: list[Procedure], code: str) -> Procedure | None:
     """The procedure whose published short code is ``code``."""
     code = code.strip()
