@@ -43,6 +43,8 @@ PROCEDURES = [
           "10 jours", keywords={"fr": ["autorisation de bâtir"]}),
     _proc("releve-bac", "ecole", "Relevé de notes du baccalauréat", None, 3000, "1 mois",
           keywords={"fr": ["relevé du bac"]}),
+    dict(_proc("tfu", "habitat", "Paiement de la taxe foncière unique", None, None, None,
+               abbreviations=["TFU"]), where={"fr": "Centre des impôts"}),
     _proc("permis-conduire", "route", "Permis de conduire", "Driving licence", 0,
           "5 jours ouvrables"),
     _proc("duplicata-permis", "route", "Duplicata du permis de conduire",
@@ -122,3 +124,16 @@ def test_a_name_the_word_list_misses_is_found_by_the_words_of_its_title(heldout_
     # question words alone name nothing: asked which procedure, no facts given
     answer = ask(heldout_app, "combien ça coûte ?")
     assert "F CFA" not in answer
+
+
+def test_the_words_around_a_name_pick_the_narrower_procedure(heldout_app):
+    answer = ask(heldout_app, "j'ai perdu mon permis de conduire, le duplicata coûte combien ?")
+    assert "Duplicata du permis de conduire" in answer and "7 500" in answer, answer
+    answer = ask(heldout_app, "permis de conduire combien")  # the licence itself
+    assert "Duplicata" not in answer and "gratuit" in answer, answer
+
+
+def test_a_title_asked_with_an_aspect_but_no_known_name_is_answered_not_refused(heldout_app):
+    answer = ask(heldout_app, "taxe foncière unique où payer")
+    assert "Paiement de la taxe fonciere unique" in answer and "Centre des impots" in answer, \
+        answer

@@ -73,6 +73,9 @@ def understand(d: Dialog, conv: Conversation, text: str) -> Reply:
         values = found.setdefault(entity.get("entity", ""), [])
         if entity.get("value") not in values:
             values.append(entity.get("value"))
+    found[MESSAGE] = [text[:1000]]
+    if name == "out_of_scope" and aspects and not procedures and _named_by_title(d, conv, found):
+        name = "ask_procedure"  # "taxe foncière unique où payer": a title's words, an aspect
     if name == "out_of_scope" and aspects and not procedures:
         # "divorce délai", "adoption combien": a fee or a delay asked of something the
         # catalogue does not name. Refused with the way forward (135, service-public.bj),
@@ -80,7 +83,6 @@ def understand(d: Dialog, conv: Conversation, text: str) -> Reply:
         conv.state["misses"] = 0
         conv.state["nlu"]["answered"] = False  # the insights show what the catalogue lacks
         return not_in_catalogue(d, conv, found)
-    found[MESSAGE] = [text[:1000]]
     handler = INTENTS.get(name)
     reply = handler(d, conv, found) if handler is not None else None
     if reply is None:
@@ -164,7 +166,8 @@ def ask_procedure(d: Dialog, conv: Conversation, found: Found) -> Reply | None:
         return d.goto(conv, "clarify", {"slugs": slugs[:5], "aspects": aspects})
     if not slugs:
         return d.prefixed(d.goto(conv, "procedures"), _("De quelle démarche s'agit-il ?"))
-    return d.goto(conv, "sheet", {"slug": slugs[0], "aspects": aspects,
+    slug = _narrowed(d, conv, slugs[0], found)
+    return d.goto(conv, "sheet", {"slug": slug, "aspects": aspects,
                                   "variant": variants[0] if variants else None})
 
 
@@ -181,6 +184,22 @@ def _named_by_title(d: Dialog, conv: Conversation, found: Found) -> list[str]:
     if named:
         conv.state["nlu"]["procedure"] = named[0].slug
     return [p.slug for p in named]
+
+
+def _narrowed(d: Dialog, conv: Conversation, slug: str, found: Found) -> str:
+    """``slug``, or the procedure whose title is its name plus words the question also says
+    (the duplicate of the driving licence, not the licence)."""
+    text = " ".join(found.get(MESSAGE, []))
+    try:
+        procedures = d.portal.procedures()
+        proc = next((p for p in procedures if p.slug == slug), None)
+    except PortalError:
+        return slug
+    other = search.narrower(procedures, proc, text) if proc is not None and text else None
+    if other is None:
+        return slug
+    conv.state["nlu"]["procedure"] = other.slug
+    return other.slug
 
 
 def start_eservice(d: Dialog, conv: Conversation, found: Found) -> Reply | None:

@@ -110,6 +110,25 @@ def named_in(procedures: list[Procedure], text: str, lang: str) -> list[Procedur
     return []
 
 
+def narrower(procedures: list[Procedure], proc: Procedure, text: str) -> Procedure | None:
+    """The one procedure whose title is ``proc``'s plus words the question also says: "j'ai
+    perdu mon permis de conduire, le duplicata coûte combien" asks about the "Duplicata du
+    permis de conduire", though the name caught was "permis de conduire"."""
+    said = set(words(text[:1000]))
+    found = []
+    for title in {t for t in proc.title.values() if t}:
+        base = set(_query(title))
+        for other in procedures:
+            if other.slug == proc.slug or other in found:
+                continue
+            for other_title in {t for t in other.title.values() if t}:
+                extra = set(_query(other_title)) - base
+                if base < set(_query(other_title)) and extra <= said:
+                    found.append(other)
+                    break
+    return found[0] if len(found) == 1 else None
+
+
 def by_code(procedures: list[Procedure], code: str) -> Procedure | None:
     """The procedure whose published short code is ``code``."""
     code = code.strip()
