@@ -137,3 +137,11 @@ def test_a_title_asked_with_an_aspect_but_no_known_name_is_answered_not_refused(
     answer = ask(heldout_app, "taxe foncière unique où payer")
     assert "Paiement de la taxe fonciere unique" in answer and "Centre des impots" in answer, \
         answer
+
+
+@pytest.mark.parametrize("question", ["ouvrir un compte bancaire",
+                                      "subvention pour les agriculteurs"])
+def test_a_question_not_understood_still_shows_the_way_forward(heldout_app, question):
+    answer = ask(heldout_app, question)
+    assert "135" in answer and "service-public.bj" in answer, answer
+    assert not any(p["title"]["fr"].split(" (")[0] in answer for p in PROCEDURES), answer

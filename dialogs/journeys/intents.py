@@ -137,8 +137,8 @@ def misunderstood(d: Dialog, conv: Conversation) -> Reply:
         return d.prefixed(people.handoff(d, conv, "misunderstood"), _(
             "Je ne comprends toujours pas. Je vous passe un conseiller du 135."))
     return d.prefixed(d.home(conv), _(
-        "Je n'ai pas compris. Posez une question courte (ex : prix du passeport) "
-        "ou choisissez :"))
+        "Je n'ai pas compris. Posez une question courte (ex : prix du passeport), appelez "
+        "le 135 ou voyez service-public.bj. Ou choisissez :"))
 
 
 def not_in_catalogue(d: Dialog, conv: Conversation, found: Found) -> Reply:
