@@ -145,3 +145,19 @@ def test_a_question_not_understood_still_shows_the_way_forward(heldout_app, ques
     answer = ask(heldout_app, question)
     assert "135" in answer and "service-public.bj" in answer, answer
     assert not any(p["title"]["fr"].split(" (")[0] in answer for p in PROCEDURES), answer
+
+
+def test_ussd_search_tells_close_names_apart(heldout_app, monkeypatch):
+    from dialogs.journeys import catalogue
+    from tests.ussd_phone import Phone
+
+    monkeypatch.setattr(catalogue, "SEARCH_ABOVE", 0)  # "Rechercher" offered for these few
+    app, _fake = heldout_app
+    phone = Phone(app.test_client(), number=f"+22901972{next(_numbers):05d}")
+    for typed, title in (("permis constr", "Permis de construire"),
+                         ("certif resid", "Certificat de résidence"),
+                         ("certif nation", "Certificat de nationalité"),
+                         ("dupli permis", "Duplicata du permis de conduire")):
+        phone.dial()
+        phone.press("1", "1", "1", typed)  # French, "Démarches et coûts", "Rechercher"
+        assert phone.screen.startswith(title), (typed, phone.screen)
