@@ -52,7 +52,8 @@ PROCEDURES = [
 ]
 CATEGORIES = [{"slug": s, "title": {"fr": fr}} for s, fr in (
     ("papiers", "Papiers d'identité"), ("justice", "Justice et droits"),
-    ("habitat", "Urbanisme et foncier"), ("ecole", "École et diplômes"), ("route", "Conduite et véhicules"))]
+    ("habitat", "Urbanisme et foncier"), ("ecole", "École et diplômes"),
+    ("route", "Conduite et véhicules"))]
 
 
 def entries() -> list[dict]:
