@@ -113,6 +113,20 @@ def _without_contradicted(candidates: list[tuple[float, int, int, _Entry, float]
         c[1] <= start and end <= c[2] and value != c[3].value for start, end, value in exact)]
 
 
+def _cut_short(typed: str, known: str) -> bool:
+    """True when ``typed`` is ``known`` without its ending (two letters or more): "certificate"
+    for "certificat vie" (Life certificate), "iwe eri" for "ìwé ẹ̀rí ikú" (death certificate).
+    The missing end is the word that tells one such name from another, so reading it in is a
+    guess; a slip at the end misses a letter ("casie") or spells it otherwise ("mariaj")."""
+    common = 0
+    for a, b in zip(typed, known, strict=False):
+        if a != b:
+            break
+        common += 1
+    missing, extra = len(known) - common, len(typed) - common
+    return (missing >= 3 and extra <= 1) or (missing >= 2 and extra == 0)
+
+
 class PhraseMatcher:
     """Finds lexicon phrases in a message; one instance per entity (procedure, language)."""
 
@@ -161,6 +175,8 @@ class PhraseMatcher:
             return None
         found = process.extract(skel, choices, scorer=fuzz.ratio, score_cutoff=cutoff, limit=4)
         if not found:
+            return None
+        if _cut_short(skel, found[0][0]):
             return None
         best = self._entries[self._skeletons[found[0][0]]]
         for other, score, _index in found[1:]:

@@ -45,6 +45,8 @@ PROCEDURES = [
           keywords={"fr": ["relevé du bac"]}),
     dict(_proc("tfu", "habitat", "Paiement de la taxe foncière unique", None, None, None,
                abbreviations=["TFU"]), where={"fr": "Centre des impôts"}),
+    _proc("certificat-vie", "papiers", "Certificat de vie", "Life certificate", 500, None),
+    _proc("acte-deces", "papiers", "Acte de décès", "Death certificate", 1000, "24 heures"),
     _proc("permis-conduire", "route", "Permis de conduire", "Driving licence", 0,
           "5 jours ouvrables"),
     _proc("duplicata-permis", "route", "Duplicata du permis de conduire",
@@ -97,6 +99,16 @@ def test_an_exact_name_beats_a_near_miss_on_a_longer_one():
     # a real misspelling of the whole name still finds it
     assert procedures_of("certificat de non faillitte combien") == ["non-faillite"]
     assert procedures_of("permis de construir delai") == ["permis-construire"]
+
+
+def test_a_name_cut_short_is_not_read_as_the_whole_name():
+    # "certificate" is "Life certificate" without "life"; "iwe eri" (Yoruba: certificate) is
+    # "ìwé ẹ̀rí ikú" (death certificate) without "ikú": a truncated name is a guess
+    assert procedures_of("how much does a police clearance certificate cost") == []
+    assert procedures_of("owo melo ni iwe eri iwa rere") == []
+    assert procedures_of("owo melo ni iwe eri iku") == ["acte-deces"]
+    assert procedures_of("certificat de vi combien") == ["certificat-vie"]
+    assert procedures_of("how much is a life certifcate") == ["certificat-vie"]
 
 
 def test_close_names_answer_with_their_own_facts(heldout_app):
