@@ -83,7 +83,8 @@ _ASPECTS: dict[str, str] = {
     ),
     "where": (
         r"lieu|adresse|bureau|bureaux|guichet|endroit|ou(?= (?:se|faire|on|aller|deposer|trouver"
-        r"|je|j|obtenir|retirer|demander|est|sont|puis|peut|peux|doit|dois|faut|il|l|le|la|les"
+        r"|je|j|obtenir|retirer|demander|payer|est|sont|puis|peut|peux|doit|dois|faut|il|l|le|la"
+        r"|les"
         r"|ca)\b)|^ou|c est ou|cest ou|ou(?=\s*\??\s*$)|where|whr|office|address|location|located"
         r"|fite|fitenu|fite wu|nibo|ibo ni"
         r"|(?:c|c est|cest|se fait|ca se fait|on va|aller|demande|demander|depose|deposer"

@@ -174,3 +174,10 @@ def test_ussd_search_tells_close_names_apart(heldout_app, monkeypatch):
         phone.dial()
         phone.press("1", "1", "1", typed)  # French, "Démarches et coûts", "Rechercher"
         assert phone.screen.startswith(title), (typed, phone.screen)
+
+
+def test_where_to_pay_asks_where():
+    model = shared_model().with_catalogue(entries())
+    aspects = [e["value"] for e in model.parse("taxe foncière unique où payer")["entities"]
+               if e["entity"] == "aspect"]
+    assert "where" in aspects, aspects
