@@ -232,6 +232,12 @@ def evaluate_sms(url: str, catalogue_file: Path | None, path: Path = HELDOUT) ->
         catalogue_file.write_text(yaml.safe_dump(base_doc, allow_unicode=True), encoding="utf-8")
     facts = {p["slug"]: p for p in base_doc["procedures"]}
     citizen = SmsCitizen(url)
+    if catalogue_file is not None:  # the service may still serve another catalogue
+        probe = next((q for q in questions if q.procedure in facts and "cost" in q.aspects),
+                     None)
+        if probe is not None:
+            print("wrote the catalogue file; waiting for the service to serve it...")
+            _until_right(citizen, probe, facts, _titles(base_doc["procedures"]))
     right = asked = 0
     rounds = [(questions, base_doc["procedures"])]
     if catalogue_file is not None and added:
@@ -244,15 +250,22 @@ def evaluate_sms(url: str, catalogue_file: Path | None, path: Path = HELDOUT) ->
         catalogue_file.write_text(yaml.safe_dump(grown, allow_unicode=True), encoding="utf-8")
         facts.update({p["slug"]: p for p in added})
         print("added procedures to the catalogue file; waiting for a refresh...")
-        deadline = time.monotonic() + 600
-        while time.monotonic() < deadline:  # the first added question tells the refresh came
-            if check_answer(about_added[0], citizen.ask(about_added[0].text), facts,
-                            _titles(grown["procedures"])) is None:
-                break
-            time.sleep(2)
+        _until_right(citizen, about_added[0], facts, _titles(grown["procedures"]))
         right, asked = _sms_round(citizen, about_added, facts, _titles(grown["procedures"]),
                                   right, asked)
     return right, asked
+
+
+def _until_right(citizen: SmsCitizen, probe: Question, facts: dict, titles: dict,
+                 timeout: float = 600.0) -> None:
+    """Ask ``probe`` until it is answered right: the catalogue file just written is served
+    (one ``CATALOGUE_REFRESH_SECONDS`` later); questions asked before would be scored against
+    the catalogue the service had."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check_answer(probe, citizen.ask(probe.text), facts, titles) is None:
+            return
+        time.sleep(2)
 
 
 WRONG_FACTS = [0]

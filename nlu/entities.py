@@ -9,11 +9,12 @@ given in the original text, whatever the folding the matching needed.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from nlu.lexicon import Lexicon
 from nlu.matcher import PhraseMatcher
-from nlu.normalize import AlignedText, align_ascii
+from nlu.normalize import AlignedText, align_ascii, fold, strip_diacritics
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,8 @@ _ASPECTS: dict[str, str] = {
     ),
     "where": (
         r"lieu|adresse|bureau|bureaux|guichet|endroit|ou(?= (?:se|faire|on|aller|deposer|trouver"
-        r"|je|j|obtenir|retirer|demander|est|sont|puis|peut|peux|doit|dois|faut|il|l|le|la|les"
+        r"|je|j|obtenir|retirer|demander|payer|est|sont|puis|peut|peux|doit|dois|faut|il|l|le|la"
+        r"|les"
         r"|ca)\b)|^ou|c est ou|cest ou|ou(?=\s*\??\s*$)|where|whr|office|address|location|located"
         r"|fite|fitenu|fite wu|nibo|ibo ni"
         r"|(?:c|c est|cest|se fait|ca se fait|on va|aller|demande|demander|depose|deposer"
@@ -196,11 +198,21 @@ _NOT_QUALIFIERS = frozenset({
 })
 
 
-def find_unknown_procedures(aligned: AlignedText, procs: list[Entity]) -> list[Entity]:
+def find_unknown_procedures(aligned: AlignedText, procs: list[Entity],
+                            words_of: Mapping[str, frozenset[str]] | None = None
+                            ) -> list[Entity]:
     """Procedure names the catalogue does not have: a head noun with a qualifier, outside
     every full (non-weak) procedure match. Returned as ``unknown_procedure`` entities whose
-    value is the words as written (the dialog says it does not know that procedure)."""
+    value is the words as written (the dialog says it does not know that procedure).
+
+    ``words_of`` (a procedure -> the folded words of its names): a head whose qualifier is a
+    procedure's own name, and which that procedure's names use too, is that procedure
+    ("certificat de nationalité" when "nationalité" names the "Certificat de nationalité
+    béninoise"), not another thing; "permis de résidence" stays unknown beside a "Certificat
+    de résidence"."""
     strong = [(p.start, p.end) for p in procs if p.confidence > 0.6
+              and p.start is not None and p.end is not None]
+    owners = [(p.start, p.end, p.value) for p in procs if p.confidence > 0.6
               and p.start is not None and p.end is not None]
     tokens = list(_WORD.finditer(aligned.text))
     found: list[Entity] = []
@@ -213,6 +225,10 @@ def find_unknown_procedures(aligned: AlignedText, procs: list[Entity]) -> list[E
         qualifier = _qualifier(tokens, i)
         if qualifier is None:
             continue
+        q_start, q_end = aligned.span(tokens[qualifier].start(), tokens[qualifier].end())
+        if words_of and any(a <= q_start and q_end <= b and tok.group() in words_of.get(v, ())
+                            for a, b, v in owners):
+            continue  # the procedure named by the qualifier is itself a "certificat"
         # The qualifier may name a procedure on its own ("residence" permit): the phrase as a
         # whole is still another thing, and that match goes with it.
         first, last = sorted((i, qualifier))
@@ -260,6 +276,9 @@ class EntityExtractor:
                                         common_words | lexicon.common_words)
         self.languages = PhraseMatcher(lexicon.languages)
         self.procedure_values = frozenset(lexicon.procedures)
+        self.words_of = {value: frozenset(w for name in names
+                                          for w in _WORD.findall(strip_diacritics(fold(name))))
+                         for value, names in lexicon.procedures.items()}
 
     def extract(self, text: str) -> list[Entity]:
         aligned = align_ascii(text)
@@ -274,7 +293,7 @@ class EntityExtractor:
         if npis:  # "mon NPI 1234567890" gives an NPI, it does not ask about the NPI card
             procs = [p for p in procs if p.value != "carte-npi" or "carte" in
                      aligned.original[p.start:p.end].casefold()]
-        unknown = find_unknown_procedures(aligned, procs)
+        unknown = find_unknown_procedures(aligned, procs, self.words_of)
         if unknown:  # "permis de chasse": the bare "permis" must not become the driving licence
             procs = [p for p in procs if not any(
                 p.start is not None and p.end is not None and u.start is not None

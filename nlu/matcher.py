@@ -99,6 +99,34 @@ def _cutoff(length: int) -> float | None:
     return 85.0
 
 
+def _without_contradicted(candidates: list[tuple[float, int, int, _Entry, float]]
+                          ) -> list[tuple[float, int, int, _Entry, float]]:
+    """Drop each fuzzy candidate whose words hold an exact name of another value.
+
+    "certificat de nationalité" is a near miss of "certificat de non-faillite" (two long phrases
+    sharing most letters), yet "nationalité" names its own procedure exactly: the words typed
+    say which one is meant, and the longer fuzzy reading would give another procedure's facts.
+    A bare word that only suggests a procedure (weak) contradicts nothing."""
+    exact = [(start, end, entry.value) for _rank, start, end, entry, score in candidates
+             if score >= 100.0 and not entry.weak]
+    return [c for c in candidates if c[4] >= 100.0 or not any(
+        c[1] <= start and end <= c[2] and value != c[3].value for start, end, value in exact)]
+
+
+def _cut_short(typed: str, known: str) -> bool:
+    """True when ``typed`` is ``known`` without its ending (two letters or more): "certificate"
+    for "certificat vie" (Life certificate), "iwe eri" for "ìwé ẹ̀rí ikú" (death certificate).
+    The missing end is the word that tells one such name from another, so reading it in is a
+    guess; a slip at the end misses a letter ("casie") or spells it otherwise ("mariaj")."""
+    common = 0
+    for a, b in zip(typed, known, strict=False):
+        if a != b:
+            break
+        common += 1
+    missing, extra = len(known) - common, len(typed) - common
+    return (missing >= 3 and extra <= 1) or (missing >= 2 and extra == 0)
+
+
 class PhraseMatcher:
     """Finds lexicon phrases in a message; one instance per entity (procedure, language)."""
 
@@ -148,6 +176,8 @@ class PhraseMatcher:
         found = process.extract(skel, choices, scorer=fuzz.ratio, score_cutoff=cutoff, limit=4)
         if not found:
             return None
+        if _cut_short(skel, found[0][0]):
+            return None
         best = self._entries[self._skeletons[found[0][0]]]
         for other, score, _index in found[1:]:
             # A near miss as close to another procedure's name is a guess between two: no
@@ -175,6 +205,7 @@ class PhraseMatcher:
         # Of overlapping candidates for the same value keep the best-scoring one ("permis de
         # conduire" exactly, not "permis de conduire c" fuzzily), then resolve across values
         # longest first.
+        candidates = _without_contradicted(candidates)
         candidates.sort(key=lambda c: (c[4], c[2] - c[1]), reverse=True)
         best: list[tuple[float, int, int, _Entry, float]] = []
         for cand in candidates:

@@ -11,7 +11,7 @@ import logging
 import re
 from collections.abc import Callable
 
-from dialogs.journeys import eservice, language, people, tracking
+from dialogs.journeys import eservice, language, people, search, tracking
 from dialogs.journeys.core import Dialog, via
 from dialogs.model import Conversation, Reply
 from dialogs.references import normalise as normalise_reference
@@ -42,6 +42,8 @@ their answers type in French.  A message in Fon, Yoruba or English is a delibera
 _WORD = re.compile(r"[^\W\d_]+")
 
 Found = dict[str, list[str]]
+MESSAGE = "_message"
+"""The message itself, beside the entities found in it (for the title search)."""
 Intent = Callable[[Dialog, Conversation, Found], "Reply | None"]
 
 
@@ -71,6 +73,16 @@ def understand(d: Dialog, conv: Conversation, text: str) -> Reply:
         values = found.setdefault(entity.get("entity", ""), [])
         if entity.get("value") not in values:
             values.append(entity.get("value"))
+    found[MESSAGE] = [text[:1000]]
+    if name == "out_of_scope" and aspects and not procedures and _named_by_title(d, conv, found):
+        name = "ask_procedure"  # "taxe foncière unique où payer": a title's words, an aspect
+    if name == "out_of_scope" and aspects and not procedures:
+        # "divorce délai", "adoption combien": a fee or a delay asked of something the
+        # catalogue does not name. Refused with the way forward (135, service-public.bj),
+        # not "not understood", which would send the citizen round the same question.
+        conv.state["misses"] = 0
+        conv.state["nlu"]["answered"] = False  # the insights show what the catalogue lacks
+        return not_in_catalogue(d, conv, found)
     handler = INTENTS.get(name)
     reply = handler(d, conv, found) if handler is not None else None
     if reply is None:
@@ -125,8 +137,8 @@ def misunderstood(d: Dialog, conv: Conversation) -> Reply:
         return d.prefixed(people.handoff(d, conv, "misunderstood"), _(
             "Je ne comprends toujours pas. Je vous passe un conseiller du 135."))
     return d.prefixed(d.home(conv), _(
-        "Je n'ai pas compris. Posez une question courte (ex : prix du passeport) "
-        "ou choisissez :"))
+        "Je n'ai pas compris. Posez une question courte (ex : prix du passeport), appelez "
+        "le 135 ou voyez service-public.bj. Ou choisissez :"))
 
 
 def not_in_catalogue(d: Dialog, conv: Conversation, found: Found) -> Reply:
@@ -151,12 +163,46 @@ def ask_procedure(d: Dialog, conv: Conversation, found: Found) -> Reply | None:
     variants = found.get("variant", [])
     if not slugs and found.get("unknown_procedure"):
         return not_in_catalogue(d, conv, found)
+    if not slugs:
+        slugs = _named_by_title(d, conv, found)
     if len(slugs) > 1:
         return d.goto(conv, "clarify", {"slugs": slugs[:5], "aspects": aspects})
     if not slugs:
         return d.prefixed(d.goto(conv, "procedures"), _("De quelle démarche s'agit-il ?"))
-    return d.goto(conv, "sheet", {"slug": slugs[0], "aspects": aspects,
+    slug = _narrowed(d, conv, slugs[0], found)
+    return d.goto(conv, "sheet", {"slug": slug, "aspects": aspects,
                                   "variant": variants[0] if variants else None})
+
+
+def _named_by_title(d: Dialog, conv: Conversation, found: Found) -> list[str]:
+    """The procedures the question names by the words of their title, when the NLU's word list
+    caught none ("relevé de notes du bac"): the same search as "Rechercher"."""
+    text = " ".join(found.get(MESSAGE, []))
+    if not text:
+        return []
+    try:
+        named = search.named_in(d.portal.procedures(), text, d.lang(conv))
+    except PortalError:
+        return []
+    if named:
+        conv.state["nlu"]["procedure"] = named[0].slug
+    return [p.slug for p in named]
+
+
+def _narrowed(d: Dialog, conv: Conversation, slug: str, found: Found) -> str:
+    """``slug``, or the procedure whose title is its name plus words the question also says
+    (the duplicate of the driving licence, not the licence)."""
+    text = " ".join(found.get(MESSAGE, []))
+    try:
+        procedures = d.portal.procedures()
+        proc = next((p for p in procedures if p.slug == slug), None)
+    except PortalError:
+        return slug
+    other = search.narrower(procedures, proc, text) if proc is not None and text else None
+    if other is None:
+        return slug
+    conv.state["nlu"]["procedure"] = other.slug
+    return other.slug
 
 
 def start_eservice(d: Dialog, conv: Conversation, found: Found) -> Reply | None:

@@ -85,6 +85,50 @@ def matches(procedures: list[Procedure], text: str, lang: str) -> list[Procedure
     return [p for _s, p in scored]
 
 
+NAMED_MIN_WORDS = 2
+NAMED_MAX_RESULTS = 3
+"""A question's words read as a typed name: at least two words in a row, and a few matches at
+most (more is a guess, not a name)."""
+
+
+def named_in(procedures: list[Procedure], text: str, lang: str) -> list[Procedure]:
+    """The procedures a question names by the start of their title's words, when the NLU named
+    none: "combien pour le relevé de notes du bac" holds "relevé notes bac", every word the
+    start of a word of "Relevé de notes du baccalauréat".
+
+    The longest run of consecutive words (stopwords left out) that matches between one and
+    :data:`NAMED_MAX_RESULTS` procedures wins; a single word never does ("combien", "permis"),
+    so the question words around a name cannot pick a procedure on their own."""
+    terms = _query(text[:200])
+    for size in range(min(len(terms), 6), NAMED_MIN_WORDS - 1, -1):
+        for start in range(len(terms) - size + 1):
+            run = terms[start:start + size]
+            scored = [(s, p) for p in procedures if (s := _score(p, run, lang))]
+            if 0 < len(scored) <= NAMED_MAX_RESULTS:
+                scored.sort(key=lambda sp: (-sp[0], len(short_title(sp[1], lang))))
+                return [p for _s, p in scored]
+    return []
+
+
+def narrower(procedures: list[Procedure], proc: Procedure, text: str) -> Procedure | None:
+    """The one procedure whose title is ``proc``'s plus words the question also says: "j'ai
+    perdu mon permis de conduire, le duplicata coûte combien" asks about the "Duplicata du
+    permis de conduire", though the name caught was "permis de conduire"."""
+    said = set(words(text[:1000]))
+    found = []
+    for title in {t for t in proc.title.values() if t}:
+        base = set(_query(title))
+        for other in procedures:
+            if other.slug == proc.slug or other in found:
+                continue
+            for other_title in {t for t in other.title.values() if t}:
+                extra = set(_query(other_title)) - base
+                if base < set(_query(other_title)) and extra <= said:
+                    found.append(other)
+                    break
+    return found[0] if len(found) == 1 else None
+
+
 def by_code(procedures: list[Procedure], code: str) -> Procedure | None:
     """The procedure whose published short code is ``code``."""
     code = code.strip()
