@@ -15,14 +15,10 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import secrets
-import subprocess
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -35,9 +31,9 @@ from dialogs.desk.hours import OfficeHours
 from dialogs.desk.records import accounts
 from dialogs.sender import Senders
 from tests.conftest import artifacts_dir, free_port
+from tests.gunicorn_served import gunicorn
 from tests.test_serving import hop
 
-ROOT = Path(__file__).resolve().parent.parent
 AGENTS = 40
 SECRET = "a-test-secret-key-that-is-long-enough-for-the-console-0123456789"
 
@@ -47,38 +43,13 @@ def shift(redis_url, tmp_path):
     """gunicorn, two workers, Redis mode; yields the port and the records' engine."""
     port = free_port()
     db = f"sqlite:///{tmp_path / 'guichet.db'}"
-    env = {k: v for k, v in os.environ.items() if k not in ("PORTAL_URL", "GUNICORN_CMD_ARGS")}
-    env.update(REDIS_URL=redis_url, HOST="127.0.0.1", PORT=str(port), WEB_CONCURRENCY="2",
-               GUNICORN_THREADS="8", SANDBOX_DB=str(tmp_path / "sandbox.db"), DATABASE_URL=db,
-               PROMETHEUS_MULTIPROC_DIR=str(tmp_path), SECRET_KEY=SECRET, OFFICE_HOURS="always")
-    env.pop("AGENT_MAX_STREAMS", None)  # the default must hold a shift
-    log = open(tmp_path / "gunicorn.log", "wb")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "python:channels.gunicorn_conf",
-         "channels.app:create_app()"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     engine = sa.create_engine(db, connect_args={"timeout": 15})
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            assert proc.poll() is None, (tmp_path / "gunicorn.log").read_text()
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                conn.request("GET", "/readyz")
-                if conn.getresponse().status == 200:
-                    break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("gunicorn did not become ready")
-        yield port, engine
+    try:  # AGENT_MAX_STREAMS unset: the default must hold a shift
+        with gunicorn(tmp_path, port, REDIS_URL=redis_url, WEB_CONCURRENCY="2",
+                      GUNICORN_THREADS="8", DATABASE_URL=db, SECRET_KEY=SECRET,
+                      OFFICE_HOURS="always"):
+            yield port, engine
     finally:
-        proc.terminate()
-        try:
-            proc.wait(3)
-        except subprocess.TimeoutExpired:  # streams still draining: not what is tested here
-            proc.kill()
-            proc.wait(5)
-        log.close()
         engine.dispose()
 
 

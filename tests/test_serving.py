@@ -9,51 +9,23 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
-import subprocess
-import sys
 import time
-from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
 
 from tests.conftest import free_port
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.gunicorn_served import gunicorn
 
 
 @pytest.fixture
 def served(redis_url, tmp_path):
     """Guichet under gunicorn with the production config, one worker, Redis mode."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k not in ("PORTAL_URL", "GUNICORN_CMD_ARGS")}
-    env.update(REDIS_URL=redis_url, HOST="127.0.0.1", PORT=str(port), WEB_CONCURRENCY="1",
-               GUNICORN_THREADS="12", SANDBOX_DB=str(tmp_path / "sandbox.db"),
-               DATABASE_URL=f"sqlite:///{tmp_path / 'guichet.db'}",
-               PROMETHEUS_MULTIPROC_DIR=str(tmp_path))
-    log = open(tmp_path / "gunicorn.log", "wb")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "python:channels.gunicorn_conf",
-         "channels.app:create_app()"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            assert proc.poll() is None, (tmp_path / "gunicorn.log").read_text()
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                conn.request("GET", "/readyz")
-                if conn.getresponse().status == 200:
-                    break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("gunicorn did not become ready")
-        yield port, tmp_path / "gunicorn.log"
-    finally:
-        proc.terminate()
-        proc.wait(15)
-        log.close()
+    with gunicorn(tmp_path, port, REDIS_URL=redis_url, WEB_CONCURRENCY="1",
+                  GUNICORN_THREADS="12",
+                  DATABASE_URL=f"sqlite:///{tmp_path / 'guichet.db'}") as log:
+        yield port, log
 
 
 def hop(port: int, session: str, text: str) -> tuple[str, float]:
