@@ -29,10 +29,9 @@ from typing import Any
 import yaml
 
 from nlu.lexicon import CATALOGUE_PATH, shipped_catalogue
+from nlu.thresholds import MIN_CONFIDENCE
 
 HELDOUT = Path(__file__).resolve().parent / "eval" / "citizens.yml"
-MIN_CONFIDENCE = 0.45
-"""The dialogs' floor: below it a message is "not understood" (dialogs/journeys/intents.py)."""
 REFUSE, NONE = "REFUSE", "NONE"
 
 

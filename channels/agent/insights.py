@@ -37,12 +37,12 @@ from channels.outbox import outbound
 from dialogs.insights import labels as learning
 from dialogs.insights import store
 from dialogs.insights.report import between, report_between, unanswered_texts, window
+from nlu.thresholds import MIN_CONFIDENCE
 
 log = logging.getLogger(__name__)
 
 PERIODS = (7, 30, 90)
 MAX_DAYS = 366
-MIN_CONFIDENCE = 0.45
 """The confidence the dialog needs to act on an intent (dialogs.journeys.intents)."""
 RECHECK_LIMIT = 200
 """How many of last week's distinct unanswered questions are read again with the model."""

@@ -17,11 +17,10 @@ from dialogs.model import Conversation, Reply
 from dialogs.references import normalise as normalise_reference
 from dialogs.texts import ASPECTS
 from integrations.portal.errors import PortalError
+from nlu.thresholds import MIN_CONFIDENCE
 
 log = logging.getLogger("dialogs.manager")
 
-MIN_CONFIDENCE = 0.45
-"""Below this intent confidence the manager says it did not understand rather than guess."""
 LANGUAGE_CONFIDENCE = 0.6
 """A citizen who chose no language yet is answered in the language of their question above this."""
 SWITCH_CONFIDENCE = 0.75
